@@ -1,0 +1,17 @@
+/** The `vip` command tree. Each concern registers its subcommands from its own module. */
+import { Command } from 'commander';
+import { APP_VERSION } from '../engine/version';
+import { registerCaseCommands } from './commands/cases';
+import { registerServeCommand } from './commands/serve';
+
+export function buildProgram(): Command {
+  const program = new Command('vip')
+    .description('ViP Workstation: classify medical images with CLIP and visual symptoms, offline')
+    .version(APP_VERSION, '-V, --version')
+    .option('--data <dir>', 'data folder (default: $VIP_DATA_DIR, else the per-user app data folder)')
+    .option('--json', 'print results as JSON')
+    .showHelpAfterError('(run with --help for usage)');
+  registerCaseCommands(program);
+  registerServeCommand(program);
+  return program;
+}

@@ -1,0 +1,17 @@
+/**
+ * The engine's implementation of the contract: one handler per method, grouped by concern.
+ * The mapped type makes a missing or mistyped handler a compile error.
+ */
+import type { MethodName, ParsedParams, Result } from '@shared/contract';
+import type { EngineContext } from './context';
+import { appHandlers } from './app-handlers';
+import { caseHandlers } from './store/case-handlers';
+
+export type Handler<M extends MethodName> = (params: ParsedParams<M>, ctx: EngineContext) => Promise<Result<M>> | Result<M>;
+export type Handlers = { [M in MethodName]: Handler<M> };
+export type HandlerGroup<K extends MethodName> = { [M in K]: Handler<M> };
+
+export const handlers: Handlers = {
+  ...appHandlers,
+  ...caseHandlers,
+};

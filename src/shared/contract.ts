@@ -1,0 +1,184 @@
+/**
+ * The one contract between processes. Every request, response and event that crosses Electron IPC,
+ * the `vip serve` WebSocket or the CLI is declared here as a zod schema; TypeScript types are inferred.
+ * Transports validate incoming messages against these schemas before anything reaches the engine.
+ */
+import { z } from 'zod';
+
+/** Binary payloads (image bytes). Structured clone carries them over IPC; the WebSocket codec base64-encodes them. */
+export const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected bytes' });
+
+const Id = z.number().int().positive();
+const IsoTime = z.string();
+
+// ---------------------------------------------------------------- cases and images
+export const ReviewStatus = z.enum(['unreviewed', 'reviewed']);
+
+export const CaseSummary = z.object({
+  id: Id,
+  createdAt: IsoTime,
+  studyDate: z.string().nullable(),
+  modality: z.string().nullable(),
+  bodyPart: z.string().nullable(),
+  /** De-identified patient key (a hash), never the patient's name or ID. */
+  patientKey: z.string().nullable(),
+  description: z.string().nullable(),
+  imageCount: z.number().int().nonnegative(),
+  firstImageId: Id.nullable(),
+  predictedClass: z.string().nullable(),
+  predictedProbability: z.number().nullable(),
+  reviewStatus: ReviewStatus,
+  reviewLabel: z.string().nullable(),
+});
+export type CaseSummary = z.infer<typeof CaseSummary>;
+
+export const ImageInfo = z.object({
+  id: Id,
+  caseId: Id,
+  sha256: z.string(),
+  originalName: z.string(),
+  mediaType: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  frameCount: z.number().int().positive(),
+  sizeBytes: z.number().int().nonnegative(),
+  importedAt: IsoTime,
+  dicom: z.record(z.string(), z.unknown()).nullable(),
+});
+export type ImageInfo = z.infer<typeof ImageInfo>;
+
+export const CaseDetail = CaseSummary.extend({
+  notes: z.string().nullable(),
+  images: z.array(ImageInfo),
+});
+export type CaseDetail = z.infer<typeof CaseDetail>;
+
+export const CaseSort = z.enum(['created_desc', 'created_asc', 'study_date_desc', 'study_date_asc', 'probability_desc']);
+export const CaseListParams = z
+  .object({
+    search: z.string().max(200).optional(),
+    reviewStatus: ReviewStatus.optional(),
+    modality: z.string().max(16).optional(),
+    predictedClass: z.string().max(200).optional(),
+    sort: CaseSort.default('created_desc'),
+    offset: z.number().int().nonnegative().default(0),
+    limit: z.number().int().positive().max(1000).default(200),
+  })
+  .strict();
+export const CaseListResult = z.object({ total: z.number().int().nonnegative(), cases: z.array(CaseSummary) });
+
+export const ImportOutcome = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('imported'), path: z.string(), caseId: Id, imageId: Id }),
+  z.object({ status: z.literal('duplicate'), path: z.string(), caseId: Id, imageId: Id }),
+  z.object({ status: z.literal('error'), path: z.string(), error: z.string() }),
+]);
+export type ImportOutcome = z.infer<typeof ImportOutcome>;
+export const ImportReport = z.object({
+  batchId: z.string(),
+  outcomes: z.array(ImportOutcome),
+  imported: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+});
+export type ImportReport = z.infer<typeof ImportReport>;
+
+const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+export const UploadedFile = z
+  .object({ name: z.string().min(1).max(1024), data: Bytes.refine((b) => b.byteLength <= MAX_UPLOAD_BYTES, 'file too large') })
+  .strict();
+
+export const RenderedImage = z.object({
+  mediaType: z.literal('image/png'),
+  data: Bytes,
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type RenderedImage = z.infer<typeof RenderedImage>;
+
+// ---------------------------------------------------------------- settings, app, audit
+export const Settings = z
+  .object({
+    reviewerName: z.string().max(200),
+    llmBaseUrl: z.string().max(2000),
+    llmModel: z.string().max(200),
+  })
+  .strict();
+export type Settings = z.infer<typeof Settings>;
+
+export const AppInfo = z.object({
+  version: z.string(),
+  dataDir: z.string(),
+  transport: z.enum(['electron', 'http', 'cli']),
+  schemaVersion: z.number().int(),
+  platform: z.string(),
+  cpuCount: z.number().int(),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+export const AuditEntry = z.object({
+  id: Id,
+  at: IsoTime,
+  actor: z.string(),
+  action: z.string(),
+  entity: z.string().nullable(),
+  entityId: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()).nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+// ---------------------------------------------------------------- the method table
+const NoParams = z.object({}).strict();
+
+export const methods = {
+  'app.info': { params: NoParams, result: AppInfo },
+  'cases.list': { params: CaseListParams, result: CaseListResult },
+  'cases.get': { params: z.object({ id: Id }).strict(), result: CaseDetail },
+  /** Import files by path on the engine's machine (Electron file dialog, CLI, a folder on the server). */
+  'cases.importPaths': {
+    params: z.object({ paths: z.array(z.string().min(1)).min(1).max(100_000), caseId: Id.optional() }).strict(),
+    result: ImportReport,
+  },
+  /** Import uploaded file contents (drag and drop in the renderer; works over every transport). */
+  'cases.importFiles': {
+    params: z.object({ files: z.array(UploadedFile).min(1).max(1000), caseId: Id.optional() }).strict(),
+    result: ImportReport,
+  },
+  'cases.updateNotes': { params: z.object({ id: Id, notes: z.string().max(20_000) }).strict(), result: CaseDetail },
+  /** The image as display pixels (8-bit, the file's first window for DICOM), scaled to fit maxSize. */
+  'images.render': {
+    params: z.object({ imageId: Id, maxSize: z.number().int().min(16).max(8192).default(1024), frame: z.number().int().nonnegative().default(0) }).strict(),
+    result: RenderedImage,
+  },
+  'settings.get': { params: NoParams, result: Settings },
+  'settings.update': { params: Settings.partial().strict(), result: Settings },
+  'audit.list': {
+    params: z.object({ offset: z.number().int().nonnegative().default(0), limit: z.number().int().positive().max(1000).default(200) }).strict(),
+    result: z.object({ total: z.number().int().nonnegative(), entries: z.array(AuditEntry) }),
+  },
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+/** What a caller passes (defaults may be omitted). */
+export type Params<M extends MethodName> = z.input<Methods[M]['params']>;
+/** What a handler receives (defaults filled in). */
+export type ParsedParams<M extends MethodName> = z.output<Methods[M]['params']>;
+export type Result<M extends MethodName> = z.output<Methods[M]['result']>;
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name);
+}
+
+// ---------------------------------------------------------------- events (engine → UI)
+export const events = {
+  'import.progress': z.object({
+    batchId: z.string(),
+    index: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+    outcome: ImportOutcome,
+  }),
+  'cases.changed': z.object({ caseIds: z.array(Id) }),
+} as const;
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
