@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 
-// One build for all three processes. The main bundle has three entries that share the engine:
-// the Electron bootstrap, the `vip` CLI (plain Node, never loads electron) and the training worker.
+// One build for all three processes. The main bundle has two entries that share the engine:
+// the Electron bootstrap and the `vip` CLI (plain Node, never loads electron).
 export default defineConfig({
   main: {
     resolve: { alias: { '@shared': resolve('src/shared') } },
@@ -14,7 +14,6 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           cli: resolve('src/main/cli/main.ts'),
-          worker: resolve('src/main/engine/worker/entry.ts'),
         },
       },
     },

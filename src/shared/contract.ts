@@ -53,7 +53,13 @@ export const CaseDetail = CaseSummary.extend({
 });
 export type CaseDetail = z.infer<typeof CaseDetail>;
 
-export const CaseSort = z.enum(['created_desc', 'created_asc', 'study_date_desc', 'study_date_asc', 'probability_desc']);
+export const CaseSort = z.enum([
+  'created_desc',
+  'created_asc',
+  'study_date_desc',
+  'study_date_asc',
+  'probability_desc',
+]);
 export const CaseListParams = z
   .object({
     search: z.string().max(200).optional(),
@@ -84,7 +90,10 @@ export type ImportReport = z.infer<typeof ImportReport>;
 
 const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 export const UploadedFile = z
-  .object({ name: z.string().min(1).max(1024), data: Bytes.refine((b) => b.byteLength <= MAX_UPLOAD_BYTES, 'file too large') })
+  .object({
+    name: z.string().min(1).max(1024),
+    data: Bytes.refine((b) => b.byteLength <= MAX_UPLOAD_BYTES, 'file too large'),
+  })
   .strict();
 
 export const RenderedImage = z.object({
@@ -146,13 +155,24 @@ export const methods = {
   'cases.updateNotes': { params: z.object({ id: Id, notes: z.string().max(20_000) }).strict(), result: CaseDetail },
   /** The image as display pixels (8-bit, the file's first window for DICOM), scaled to fit maxSize. */
   'images.render': {
-    params: z.object({ imageId: Id, maxSize: z.number().int().min(16).max(8192).default(1024), frame: z.number().int().nonnegative().default(0) }).strict(),
+    params: z
+      .object({
+        imageId: Id,
+        maxSize: z.number().int().min(16).max(8192).default(1024),
+        frame: z.number().int().nonnegative().default(0),
+      })
+      .strict(),
     result: RenderedImage,
   },
   'settings.get': { params: NoParams, result: Settings },
   'settings.update': { params: Settings.partial().strict(), result: Settings },
   'audit.list': {
-    params: z.object({ offset: z.number().int().nonnegative().default(0), limit: z.number().int().positive().max(1000).default(200) }).strict(),
+    params: z
+      .object({
+        offset: z.number().int().nonnegative().default(0),
+        limit: z.number().int().positive().max(1000).default(200),
+      })
+      .strict(),
     result: z.object({ total: z.number().int().nonnegative(), entries: z.array(AuditEntry) }),
   },
 } as const;

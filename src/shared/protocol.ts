@@ -21,7 +21,11 @@ export const RequestEnvelope = z
   .strict();
 export type RequestEnvelope = z.infer<typeof RequestEnvelope>;
 
-export const ErrorInfoSchema = z.object({ code: z.enum(errorCodes), message: z.string(), detail: z.string().optional() });
+export const ErrorInfoSchema = z.object({
+  code: z.enum(errorCodes),
+  message: z.string(),
+  detail: z.string().optional(),
+});
 
 export const ResponseEnvelope = z.union([
   z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }).strict(),
@@ -41,16 +45,21 @@ export function describeZodError(err: z.ZodError): string {
 }
 
 /** Validate a method name and its params; throws VipError('validation') before anything reaches the engine. */
-export function parseRequest<M extends MethodName>(method: unknown, params: unknown): { method: M; params: ParsedParams<M> } {
+export function parseRequest<M extends MethodName>(
+  method: unknown,
+  params: unknown,
+): { method: M; params: ParsedParams<M> } {
   if (!isMethodName(method)) throw new VipError('validation', `Unknown method: ${String(method).slice(0, 100)}`);
   const parsed = methods[method].params.safeParse(params ?? {});
-  if (!parsed.success) throw new VipError('validation', `Invalid parameters for ${method}: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new VipError('validation', `Invalid parameters for ${method}: ${describeZodError(parsed.error)}`);
   return { method: method as M, params: parsed.data as ParsedParams<M> };
 }
 
 export function parseResult<M extends MethodName>(method: M, result: unknown): Result<M> {
   const parsed = methods[method].result.safeParse(result);
-  if (!parsed.success) throw new VipError('internal', `Engine returned an invalid ${method} result: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new VipError('internal', `Engine returned an invalid ${method} result: ${describeZodError(parsed.error)}`);
   return parsed.data as Result<M>;
 }
 

@@ -75,7 +75,8 @@ function reportError(err: unknown): number {
     // --help and --version end through here with exit code 0; usage errors were already printed.
     return err.exitCode === 0 ? 0 : 2;
   }
-  const info = err instanceof RemoteError ? { code: err.code, message: err.message, detail: err.detail } : toErrorInfo(err);
+  const info =
+    err instanceof RemoteError ? { code: err.code, message: err.message, detail: err.detail } : toErrorInfo(err);
   const oneLine = info.message.replace(/\s*\n\s*/g, ' ');
   if (isUserError(info.code)) {
     process.stderr.write(`vip: ${oneLine}\n`);

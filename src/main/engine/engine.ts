@@ -81,7 +81,15 @@ export class Engine {
 }
 
 function ensureDataFolders(paths: DataPaths): void {
-  for (const dir of [paths.root, paths.images, paths.models, paths.versions, paths.features, paths.tmp, paths.benchmarks]) {
+  for (const dir of [
+    paths.root,
+    paths.images,
+    paths.models,
+    paths.versions,
+    paths.features,
+    paths.tmp,
+    paths.benchmarks,
+  ]) {
     try {
       mkdirSync(dir, { recursive: true });
     } catch (err) {

@@ -7,7 +7,10 @@ import type { EngineContext } from './context';
 import { appHandlers } from './app-handlers';
 import { caseHandlers } from './store/case-handlers';
 
-export type Handler<M extends MethodName> = (params: ParsedParams<M>, ctx: EngineContext) => Promise<Result<M>> | Result<M>;
+export type Handler<M extends MethodName> = (
+  params: ParsedParams<M>,
+  ctx: EngineContext,
+) => Promise<Result<M>> | Result<M>;
 export type Handlers = { [M in MethodName]: Handler<M> };
 export type HandlerGroup<K extends MethodName> = { [M in K]: Handler<M> };
 
