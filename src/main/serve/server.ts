@@ -20,8 +20,11 @@ import {
 } from './security';
 import { loadStatic } from './static-files';
 
+/** What the host needs from the engine: the validated entry point and its events. */
+export type ApiHost = Pick<Engine, 'invoke' | 'events'>;
+
 export interface ServeOptions {
-  engine: Engine;
+  engine: ApiHost;
   /** 0 picks a free port. */
   port: number;
   rendererDir: string | null;
