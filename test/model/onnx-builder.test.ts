@@ -134,9 +134,11 @@ function encoderRef(
         const m = Math.max(...scores);
         const e = scores.map((s) => Math.exp(s - m));
         const z = e.reduce((a, b) => a + b, 0);
+        const out = ctx[i] as number[];
         for (let j = 0; j < limit; j++) {
           for (let d = 0; d < D; d++) {
-            (ctx[i] as number[])[head * D + d] += ((e[j] as number) / z) * (v[j]?.[head * D + d] ?? 0);
+            const c = head * D + d;
+            out[c] = (out[c] ?? 0) + ((e[j] as number) / z) * (v[j]?.[c] ?? 0);
           }
         }
       }
