@@ -1,0 +1,330 @@
+/**
+ * The CLIP text transformer in tfjs, differentiable with respect to its input embeddings so that CoP can learn context
+ * vectors. Same weights (HF names `text_model.*`, `text_projection.weight`) and the same arithmetic as the ONNX text
+ * tower; the parity test holds the two together. Weights are frozen constants; nothing here is trainable.
+ *
+ * Forward: x + position embedding → layers of pre-LN blocks (causal self-attention, MLP) → final LN on the EOT row →
+ * projection. Activations stay 2-D `[N·L, W]` so every dense layer is one matMul; heads are a reshape and a transpose.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { VipError, badInput } from '@shared/errors';
+import './tfjs-gradients';
+
+export type TextActivation = 'quick_gelu' | 'gelu' | 'gelu_new';
+
+export interface TextTowerConfig {
+  vocabSize: number;
+  /** Model width W. */
+  hiddenSize: number;
+  intermediateSize: number;
+  numHiddenLayers: number;
+  numAttentionHeads: number;
+  /** Longest sequence the position table holds (77 for CLIP). */
+  maxPositionEmbeddings: number;
+  hiddenAct: TextActivation;
+  layerNormEps: number;
+  /** Projected feature size E (`text_projection.weight` is `[E, W]`). */
+  projectionDim: number;
+}
+
+/** A named float tensor as read from safetensors (row-major). */
+export interface HostTensor {
+  shape: readonly number[];
+  data: Float32Array;
+}
+export type HostTensors = ReadonlyMap<string, HostTensor>;
+
+interface LayerNormWeights {
+  gamma: tf.Tensor1D;
+  beta: tf.Tensor1D;
+}
+
+interface BlockWeights {
+  ln1: LayerNormWeights;
+  /** q, k and v stacked as one `[W, 3W]` matrix (already transposed; q pre-scaled by head_dim^-½). */
+  qkvKernel: tf.Tensor2D;
+  qkvBias: tf.Tensor1D;
+  outKernel: tf.Tensor2D;
+  outBias: tf.Tensor1D;
+  ln2: LayerNormWeights;
+  fc1Kernel: tf.Tensor2D;
+  fc1Bias: tf.Tensor1D;
+  fc2Kernel: tf.Tensor2D;
+  fc2Bias: tf.Tensor1D;
+}
+
+/** Masked scores get this instead of -Infinity: exp() is exactly 0 in float32 either way, and gradients stay finite. */
+const MASKED = -1e9;
+
+export class TfjsTextTower {
+  readonly config: TextTowerConfig;
+  private readonly tokenEmbedding: tf.Tensor2D;
+  private readonly positionEmbedding: tf.Tensor2D;
+  private readonly blocks: BlockWeights[];
+  private readonly finalLn: LayerNormWeights;
+  private readonly projectionKernel: tf.Tensor2D;
+  private readonly owned: tf.Tensor[] = [];
+  private disposed = false;
+
+  constructor(config: TextTowerConfig, weights: HostTensors) {
+    const { hiddenSize: w, intermediateSize: inner, numAttentionHeads: heads } = config;
+    if (w % heads !== 0)
+      throw badInput(`text config: hidden_size ${w} is not divisible by num_attention_heads ${heads}`);
+    this.config = config;
+    // A bad weight file must not leave half the tensors allocated.
+    try {
+      const take = (name: string, shape: readonly number[]): Float32Array => readWeight(weights, name, shape);
+      const vec = (name: string, n: number): tf.Tensor1D => this.own(tf.tensor1d(take(name, [n])));
+      const kernel = (name: string, out: number, inp: number): tf.Tensor2D =>
+        this.own(tf.tensor2d(transpose2d(take(name, [out, inp]), out, inp), [inp, out]));
+      const ln = (prefix: string): LayerNormWeights => ({
+        gamma: vec(`${prefix}.weight`, w),
+        beta: vec(`${prefix}.bias`, w),
+      });
+
+      this.tokenEmbedding = this.own(
+        tf.tensor2d(take('text_model.embeddings.token_embedding.weight', [config.vocabSize, w]), [config.vocabSize, w]),
+      );
+      this.positionEmbedding = this.own(
+        tf.tensor2d(take('text_model.embeddings.position_embedding.weight', [config.maxPositionEmbeddings, w]), [
+          config.maxPositionEmbeddings,
+          w,
+        ]),
+      );
+      const scale = 1 / Math.sqrt(w / heads);
+      this.blocks = [];
+      for (let i = 0; i < config.numHiddenLayers; i++) {
+        const p = `text_model.encoder.layers.${i}`;
+        const qkv = stackQkv(take, `${p}.self_attn`, w, scale);
+        this.blocks.push({
+          ln1: ln(`${p}.layer_norm1`),
+          qkvKernel: this.own(tf.tensor2d(qkv.kernel, [w, 3 * w])),
+          qkvBias: this.own(tf.tensor1d(qkv.bias)),
+          outKernel: kernel(`${p}.self_attn.out_proj.weight`, w, w),
+          outBias: vec(`${p}.self_attn.out_proj.bias`, w),
+          ln2: ln(`${p}.layer_norm2`),
+          fc1Kernel: kernel(`${p}.mlp.fc1.weight`, inner, w),
+          fc1Bias: vec(`${p}.mlp.fc1.bias`, inner),
+          fc2Kernel: kernel(`${p}.mlp.fc2.weight`, w, inner),
+          fc2Bias: vec(`${p}.mlp.fc2.bias`, w),
+        });
+      }
+      this.finalLn = ln('text_model.final_layer_norm');
+      this.projectionKernel = kernel('text_projection.weight', config.projectionDim, w);
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
+  }
+
+  get width(): number {
+    return this.config.hiddenSize;
+  }
+
+  /** Token embeddings `[N, L, W]` (no position embeddings). Rows shorter than the longest are padded with id 0. */
+  tokenEmbeddings(ids: readonly (readonly number[])[]): tf.Tensor3D {
+    this.assertAlive();
+    const { rows, length } = padIds(ids, this.config.vocabSize);
+    return tf.tidy(() => {
+      const rowsEmbedded = tf.gather(this.tokenEmbedding, tf.tensor1d(rows, 'int32'));
+      return tf.reshape(rowsEmbedded, [ids.length, length, this.width]);
+    });
+  }
+
+  /**
+   * Text features `[N, E]` (not normalised) from input embeddings `x` `[N, L, W]`; position embeddings are added here.
+   * `eotIndex[n]` is the row read out for sequence n. Differentiable with respect to `x`.
+   */
+  encodeEmbeddings(x: tf.Tensor3D, eotIndex: readonly number[]): tf.Tensor2D {
+    this.assertAlive();
+    const [n, l, w] = x.shape;
+    if (w !== this.width)
+      throw new VipError('internal', `text tower: embeddings have width ${w}, the model ${this.width}`);
+    if (l > this.config.maxPositionEmbeddings) {
+      throw new VipError(
+        'internal',
+        `text tower: ${l} positions, the model holds ${this.config.maxPositionEmbeddings}`,
+      );
+    }
+    if (eotIndex.length !== n)
+      throw new VipError('internal', `text tower: ${eotIndex.length} EOT indices for ${n} sequences`);
+    for (const e of eotIndex) {
+      if (!Number.isInteger(e) || e < 0 || e >= l)
+        throw new VipError('internal', `text tower: EOT index ${e} outside 0..${l - 1}`);
+    }
+    // The mask is causal, so positions after the batch's last EOT cannot change any EOT row: drop them.
+    const len = Math.max(...eotIndex) + 1;
+    return tf.tidy(() => {
+      const cut = len < l ? tf.slice(x, [0, 0, 0], [n, len, w]) : x;
+      const positioned = tf.add(cut, tf.slice(this.positionEmbedding, [0, 0], [len, w]));
+      let h: tf.Tensor2D = tf.reshape(positioned, [n * len, w]);
+      const mask = causalMask(len);
+      for (const block of this.blocks) h = this.block(h, block, n, len, mask);
+      const eot = this.readRows(h, eotIndex, n, len);
+      const normed = layerNorm(eot, this.finalLn, this.config.layerNormEps);
+      return tf.matMul(normed, this.projectionKernel);
+    });
+  }
+
+  /** Text features `[N, E]` for token ids (each row with its EOT, the largest id, as in CLIP). */
+  encodeIds(ids: readonly (readonly number[])[]): tf.Tensor2D {
+    const eot = eotIndices(ids);
+    const len = Math.max(...eot) + 1;
+    return tf.tidy(() => this.encodeEmbeddings(this.tokenEmbeddings(ids.map((row) => row.slice(0, len))), eot));
+  }
+
+  /** Frees the weights; the tower is unusable afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of this.owned) t.dispose();
+    this.owned.length = 0;
+  }
+
+  private block(h: tf.Tensor2D, b: BlockWeights, n: number, len: number, mask: tf.Tensor2D): tf.Tensor2D {
+    const { hiddenSize: w, numAttentionHeads: heads, layerNormEps: eps } = this.config;
+    const d = w / heads;
+    const qkv = dense(layerNorm(h, b.ln1, eps), b.qkvKernel, b.qkvBias);
+    // [N·L, 3W] → [N, 3H, L, D]: q, k and v heads along one axis, split in three.
+    const byHead = tf.transpose(tf.reshape(qkv, [n, len, 3 * heads, d]), [0, 2, 1, 3]);
+    const [q, k, v] = tf.split(byHead, 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    const scores = tf.add(tf.matMul(q, k, false, true), mask);
+    const context = tf.matMul(tf.softmax(scores), v);
+    const merged = tf.reshape<tf.Rank.R2>(tf.transpose(context, [0, 2, 1, 3]), [n * len, w]);
+    const attended = tf.add<tf.Tensor2D>(h, dense(merged, b.outKernel, b.outBias));
+    const up = dense(layerNorm(attended, b.ln2, eps), b.fc1Kernel, b.fc1Bias);
+    const down = dense(activate(up, this.config.hiddenAct), b.fc2Kernel, b.fc2Bias);
+    return tf.add<tf.Tensor2D>(attended, down);
+  }
+
+  /** Rows `eotIndex[i]` of each sequence as `[N, W]`, by a one-hot weighted sum: differentiable on every backend. */
+  private readRows(h: tf.Tensor2D, eotIndex: readonly number[], n: number, len: number): tf.Tensor2D {
+    const pick = new Float32Array(n * len);
+    eotIndex.forEach((e, i) => (pick[i * len + e] = 1));
+    const weights = tf.tensor3d(pick, [n, len, 1]);
+    return tf.sum(tf.mul(tf.reshape(h, [n, len, this.width]), weights), 1);
+  }
+
+  private own<T extends tf.Tensor>(t: T): T {
+    this.owned.push(tf.keep(t));
+    return t;
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new VipError('internal', 'text tower used after dispose()');
+  }
+}
+
+/** CLIP reads each sequence at its EOT token, the largest id in the row (first occurrence, like torch.argmax). */
+export function eotIndices(ids: readonly (readonly number[])[]): number[] {
+  return ids.map((row) => {
+    if (row.length === 0) throw new VipError('internal', 'text tower: empty token sequence');
+    let best = 0;
+    for (let i = 1; i < row.length; i++) if ((row[i] ?? 0) > (row[best] ?? 0)) best = i;
+    return best;
+  });
+}
+
+/**
+ * Puts `context` (`[M, W]`, shared by all rows, or `[N, M, W]`) in place of the embeddings at positions
+ * `start..start+M-1` of `x` `[N, L, W]`. Differentiable with respect to both, which is how CoP trains its context.
+ */
+export function insertContext(x: tf.Tensor3D, context: tf.Tensor2D | tf.Tensor3D, start = 1): tf.Tensor3D {
+  const [n, l, w] = x.shape;
+  const m = context.rank === 2 ? context.shape[0] : context.shape[1];
+  if (start < 0 || start + m > l)
+    throw new VipError('internal', `context of ${m} vectors at ${start} does not fit ${l} positions`);
+  return tf.tidy(() => {
+    const ctx = context.rank === 2 ? tf.tile(tf.expandDims(context, 0), [n, 1, 1]) : context;
+    const parts: tf.Tensor3D[] = [];
+    if (start > 0) parts.push(tf.slice(x, [0, 0, 0], [n, start, w]));
+    parts.push(ctx as tf.Tensor3D);
+    if (start + m < l) parts.push(tf.slice(x, [0, start + m, 0], [n, l - start - m, w]));
+    return tf.concat(parts, 1);
+  });
+}
+
+/**
+ * `x · kernel + bias`. Deliberately not tf.fused.matMul: its custom gradient eagerly computes the (frozen) kernel's
+ * and bias's gradients too, while the tape's lazy per-input gradients here compute only what reaches `x`.
+ */
+function dense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  return tf.add(tf.matMul(x, kernel), bias);
+}
+
+function layerNorm(x: tf.Tensor2D, p: LayerNormWeights, eps: number): tf.Tensor2D {
+  const { mean, variance } = tf.moments(x, -1, true);
+  const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+  return tf.add(tf.mul(normed, p.gamma), p.beta);
+}
+
+function activate(x: tf.Tensor2D, act: TextActivation): tf.Tensor2D {
+  switch (act) {
+    case 'quick_gelu':
+      return tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)));
+    case 'gelu':
+      return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+    case 'gelu_new': {
+      const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+      return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+    }
+  }
+}
+
+/** `[L, L]` additive mask: 0 where a query may look (itself and earlier positions), a large negative elsewhere. */
+function causalMask(len: number): tf.Tensor2D {
+  const m = new Float32Array(len * len);
+  for (let i = 0; i < len; i++) m.fill(MASKED, i * len + i + 1, (i + 1) * len);
+  return tf.tensor2d(m, [len, len]);
+}
+
+function padIds(ids: readonly (readonly number[])[], vocabSize: number): { rows: Int32Array; length: number } {
+  if (ids.length === 0) throw new VipError('internal', 'text tower: no token sequences');
+  const length = Math.max(...ids.map((r) => r.length));
+  const rows = new Int32Array(ids.length * length);
+  ids.forEach((row, i) =>
+    row.forEach((id, j) => {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
+        throw new VipError('internal', `text tower: token id ${id} outside the vocabulary`);
+      rows[i * length + j] = id;
+    }),
+  );
+  return { rows, length };
+}
+
+function readWeight(weights: HostTensors, name: string, shape: readonly number[]): Float32Array {
+  const t = weights.get(name);
+  if (t === undefined) throw badInput(`text weights: tensor ${name} is missing`);
+  if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+    throw badInput(`text weights: tensor ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+  }
+  return t.data;
+}
+
+/** Row-major `[rows, cols]` → `[cols, rows]`, so dense layers are `x · K` rather than `x · Wᵀ`. */
+function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c] ?? 0;
+  return out;
+}
+
+/** q, k, v (`[W, W]` each, HF `[out, in]`) as one `[W, 3W]` kernel; q's weight and bias carry the attention scale. */
+function stackQkv(
+  take: (name: string, shape: readonly number[]) => Float32Array,
+  prefix: string,
+  w: number,
+  qScale: number,
+): { kernel: Float32Array; bias: Float32Array } {
+  const kernel = new Float32Array(w * 3 * w);
+  const bias = new Float32Array(3 * w);
+  (['q_proj', 'k_proj', 'v_proj'] as const).forEach((name, part) => {
+    const s = part === 0 ? qScale : 1;
+    const weight = take(`${prefix}.${name}.weight`, [w, w]);
+    const b = take(`${prefix}.${name}.bias`, [w]);
+    for (let out = 0; out < w; out++) {
+      bias[part * w + out] = (b[out] ?? 0) * s;
+      for (let inp = 0; inp < w; inp++) kernel[inp * 3 * w + part * w + out] = (weight[out * w + inp] ?? 0) * s;
+    }
+  });
+  return { kernel, bias };
+}

@@ -1,0 +1,102 @@
+/**
+ * Picks the tfjs backend once per process: native TensorFlow (GPU, then CPU) when its optional package is installed and
+ * loads, otherwise WebAssembly (XNNPACK, SIMD), and the pure-JS `cpu` backend as the last resort.
+ * `VIP_TFJS_BACKEND=node|wasm|cpu` forces one (tests, benchmarks); a forced backend that cannot start is an error rather
+ * than a silent fallback, so a benchmark never measures the wrong thing.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { VipError, badInput } from '@shared/errors';
+// tf.grad needs the kernels' gradients, which tfjs-core does not register by itself under Node.
+import './tfjs-gradients';
+
+export type TfjsBackendChoice = 'node' | 'wasm' | 'cpu';
+
+export interface TfjsBackendInfo {
+  /** tfjs's own backend name: `tensorflow` (tfjs-node or tfjs-node-gpu), `wasm` or `cpu`. */
+  backend: string;
+  /** Which package provided it, for logs and the About box. */
+  provider:
+    | '@tensorflow/tfjs-node-gpu'
+    | '@tensorflow/tfjs-node'
+    | '@tensorflow/tfjs-backend-wasm'
+    | '@tensorflow/tfjs-backend-cpu';
+  /** wasm only: SIMD in use. tfjs disables wasm threads under Node (tfjs issue 3830), so it always runs on one thread. */
+  simd?: boolean;
+}
+
+const nativePackages = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+let chosen: Promise<TfjsBackendInfo> | undefined;
+
+/** Initialises tfjs once; later calls return the first call's answer. */
+export function initTfjs(): Promise<TfjsBackendInfo> {
+  chosen ??= pickBackend(readOverride());
+  return chosen;
+}
+
+function readOverride(): TfjsBackendChoice | undefined {
+  const raw = process.env['VIP_TFJS_BACKEND']?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'node' || raw === 'wasm' || raw === 'cpu') return raw;
+  throw badInput(`VIP_TFJS_BACKEND must be one of node, wasm, cpu (got "${raw}")`);
+}
+
+async function pickBackend(forced: TfjsBackendChoice | undefined): Promise<TfjsBackendInfo> {
+  if (forced === undefined || forced === 'node') {
+    const native = await tryNative();
+    if (native !== undefined) return native;
+    if (forced === 'node') {
+      throw new VipError(
+        'unavailable',
+        'VIP_TFJS_BACKEND=node but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads',
+      );
+    }
+  }
+  if (forced === undefined || forced === 'wasm') {
+    const wasm = await tryWasm();
+    if (wasm !== undefined) return wasm;
+    if (forced === 'wasm')
+      throw new VipError('unavailable', 'VIP_TFJS_BACKEND=wasm but the tfjs WebAssembly backend did not start');
+  }
+  if (!(await tf.setBackend('cpu'))) throw new VipError('internal', 'the tfjs cpu backend did not start');
+  await tf.ready();
+  return { backend: 'cpu', provider: '@tensorflow/tfjs-backend-cpu' };
+}
+
+async function tryNative(): Promise<TfjsBackendInfo | undefined> {
+  for (const name of nativePackages) {
+    try {
+      // A variable specifier keeps bundlers and tsc from demanding a package that is optional and usually absent.
+      const specifier: string = name;
+      await import(/* @vite-ignore */ specifier);
+      // The package registers `tensorflow` in its own tfjs-core; if npm did not dedupe to ours, it is of no use here.
+      if (!tf.findBackendFactory('tensorflow')) continue;
+      if (await tf.setBackend('tensorflow')) {
+        await tf.ready();
+        return { backend: 'tensorflow', provider: name };
+      }
+    } catch {
+      // Not installed, or its native library does not load on this machine (CUDA missing, ABI mismatch): try the next.
+    }
+  }
+  return undefined;
+}
+
+async function tryWasm(): Promise<TfjsBackendInfo | undefined> {
+  try {
+    // Under Node the wasm binaries are read from disk; point tfjs at the package's own dist folder.
+    const require = createRequire(import.meta.url);
+    const dist = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+    setWasmPaths(`${dist}/`);
+    if (!(await tf.setBackend('wasm'))) return undefined;
+    await tf.ready();
+    const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+    return { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', simd };
+  } catch {
+    return undefined;
+  }
+}
