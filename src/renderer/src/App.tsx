@@ -1,0 +1,74 @@
+/** The window: header with navigation, the current screen (each behind its own error boundary), problem reports. */
+import { useEffect, useRef, type ReactNode } from 'react';
+import { useVip } from './api/vip-context';
+import { AppHeader } from './components/AppHeader';
+import { ErrorBoundary } from './components/ErrorBoundary';
+import { ProblemReports } from './components/ProblemReports';
+import { routeHref, useRoute, type Route } from './lib/router';
+import { ModelsScreen } from './screens/placeholders/ModelsScreen';
+import { SymptomsScreen } from './screens/placeholders/SymptomsScreen';
+import { TrainingScreen } from './screens/placeholders/TrainingScreen';
+import { SettingsScreen } from './screens/settings/SettingsScreen';
+import { CaseViewer } from './screens/viewer/CaseViewer';
+import { WorklistScreen } from './screens/worklist/WorklistScreen';
+
+function Screen(props: { route: Route }): ReactNode {
+  const { route } = props;
+  switch (route.name) {
+    case 'worklist':
+      return <WorklistScreen />;
+    case 'case':
+      return <CaseViewer caseId={route.id} />;
+    case 'training':
+      return <TrainingScreen />;
+    case 'models':
+      return <ModelsScreen />;
+    case 'symptoms':
+      return <SymptomsScreen />;
+    case 'settings':
+      return <SettingsScreen />;
+    case 'not-found':
+      return (
+        <section className="screen" aria-labelledby="nf-title">
+          <h1 id="nf-title">Nothing at this address</h1>
+          <p>
+            <code>#{route.path}</code> is not a screen of this app.{' '}
+            <a href={routeHref({ name: 'worklist' })}>Open the worklist</a>.
+          </p>
+        </section>
+      );
+  }
+}
+
+function routeKey(route: Route): string {
+  return route.name === 'case' ? `case:${route.id}` : route.name;
+}
+
+export function App(): ReactNode {
+  const api = useVip();
+  const route = useRoute();
+  const key = routeKey(route);
+  const mainRef = useRef<HTMLElement>(null);
+  const firstRender = useRef(true);
+
+  // Move focus to the new screen on navigation so keyboard and screen reader users start at its top.
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    if (!mainRef.current?.contains(document.activeElement)) mainRef.current?.focus({ preventScroll: true });
+  }, [key]);
+
+  return (
+    <div className="app">
+      <AppHeader route={route} transport={api.transport} />
+      <main id="main" className="app-main" ref={mainRef} tabIndex={-1}>
+        <ErrorBoundary key={key}>
+          <Screen route={route} />
+        </ErrorBoundary>
+      </main>
+      <ProblemReports />
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+/** Brand, main navigation, and where the app is talking to: transport, data folder and connection state. */
+import { useEffect, useState, type ReactNode } from 'react';
+import type { AppInfo } from '@shared/contract';
+import { useConnection, useConnectionSource, useOnReconnect, useVip } from '../api/vip-context';
+import type { ConnectionState } from '../api/ws-client';
+import { toDisplayError } from '../lib/errors';
+import { routeHref, type Route } from '../lib/router';
+
+const NAV: Array<{ route: Route; label: string }> = [
+  { route: { name: 'worklist' }, label: 'Worklist' },
+  { route: { name: 'training' }, label: 'Training' },
+  { route: { name: 'models' }, label: 'Models' },
+  { route: { name: 'symptoms' }, label: 'Symptoms' },
+  { route: { name: 'settings' }, label: 'Settings' },
+];
+
+function isCurrent(item: Route, current: Route): boolean {
+  // A case belongs to the worklist section.
+  return item.name === current.name || (item.name === 'worklist' && current.name === 'case');
+}
+
+function connectionLabel(state: ConnectionState, now: number): string {
+  switch (state.kind) {
+    case 'open':
+      return 'Connected';
+    case 'connecting':
+      return state.attempt > 1 ? `Reconnecting (attempt ${state.attempt})` : 'Connecting';
+    case 'waiting':
+      return `Disconnected, retrying in ${Math.max(0, Math.ceil((state.retryAt - now) / 1000))} s`;
+    case 'no-token':
+      return 'No access token';
+    case 'closed':
+      return 'Closed';
+  }
+}
+
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [active]);
+  return now;
+}
+
+function ConnectionBadge(): ReactNode {
+  const state = useConnection();
+  const source = useConnectionSource();
+  const now = useNow(state.kind === 'waiting');
+  return (
+    <span className={`conn conn--${state.kind}`} role="status" aria-live="polite">
+      <span className="conn__dot" aria-hidden="true" />
+      <span>{connectionLabel(state, now)}</span>
+      {state.kind === 'waiting' ? (
+        <button type="button" className="button button--quiet button--small" onClick={() => source.reconnectNow()}>
+          Reconnect now
+        </button>
+      ) : null}
+    </span>
+  );
+}
+
+function useAppInfo(): { info: AppInfo | null; error: unknown } {
+  const api = useVip();
+  const [state, setState] = useState<{ info: AppInfo | null; error: unknown }>({ info: null, error: null });
+  const [attempt, setAttempt] = useState(0);
+  useOnReconnect(() => setAttempt((a) => a + 1));
+  useEffect(() => {
+    let live = true;
+    api.call('app.info', {}).then(
+      (info) => live && setState({ info, error: null }),
+      (error: unknown) => live && setState((s) => ({ info: s.info, error })),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, attempt]);
+  return state;
+}
+
+export function AppHeader(props: { route: Route; transport: 'electron' | 'http' }): ReactNode {
+  const { info, error } = useAppInfo();
+  return (
+    <header className="app-header">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <div className="app-header__brand">ViP Workstation</div>
+      <nav className="app-nav" aria-label="Main">
+        <ul>
+          {NAV.map((item) => (
+            <li key={item.route.name}>
+              <a href={routeHref(item.route)} aria-current={isCurrent(item.route, props.route) ? 'page' : undefined}>
+                {item.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div className="app-header__status">
+        <ConnectionBadge />
+        <span className="tag" title="How this window talks to the engine">
+          {props.transport === 'electron' ? 'Desktop' : 'Browser (vip serve)'}
+        </span>
+        <span className="app-header__data" title={info?.dataDir ?? toDisplayError(error).message}>
+          <span className="muted">Data </span>
+          {info ? info.dataDir : error ? 'unknown' : '…'}
+        </span>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,54 @@
+/** A small hash router: #/worklist, #/case/12, #/training, #/models, #/symptoms, #/settings. */
+import { useSyncExternalStore } from 'react';
+
+export type Route =
+  | { name: 'worklist' }
+  | { name: 'case'; id: number }
+  | { name: 'training' }
+  | { name: 'models' }
+  | { name: 'symptoms' }
+  | { name: 'settings' }
+  | { name: 'not-found'; path: string };
+
+const SIMPLE = ['worklist', 'training', 'models', 'symptoms', 'settings'] as const;
+
+export function parseHash(hash: string): Route {
+  const path = hash.replace(/^#/, '').replace(/^\/+/, '').replace(/\/+$/, '');
+  if (path === '') return { name: 'worklist' };
+  for (const name of SIMPLE) if (path === name) return { name };
+  const caseMatch = /^case\/(\d{1,15})$/.exec(path);
+  if (caseMatch?.[1]) {
+    const id = Number(caseMatch[1]);
+    if (Number.isSafeInteger(id) && id > 0) return { name: 'case', id };
+  }
+  return { name: 'not-found', path };
+}
+
+export function routeHref(route: Route): string {
+  switch (route.name) {
+    case 'case':
+      return `#/case/${route.id}`;
+    case 'not-found':
+      return '#/worklist';
+    default:
+      return `#/${route.name}`;
+  }
+}
+
+export function navigate(route: Route): void {
+  window.location.hash = routeHref(route);
+}
+
+function subscribe(listener: () => void): () => void {
+  window.addEventListener('hashchange', listener);
+  return () => window.removeEventListener('hashchange', listener);
+}
+
+function currentHash(): string {
+  return window.location.hash;
+}
+
+export function useRoute(): Route {
+  const hash = useSyncExternalStore(subscribe, currentHash);
+  return parseHash(hash);
+}

@@ -1,0 +1,166 @@
+/**
+ * Shows one rendered image fitted to the available space; the wheel zooms around the pointer, dragging pans.
+ * Keyboard (when focused): + and - zoom, 0 fits, 1 shows rendered pixels 1:1, arrow keys pan.
+ */
+import {
+  useEffect,
+  useEffectEvent,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type PointerEvent,
+  type ReactNode,
+} from 'react';
+
+interface View {
+  scale: number;
+  x: number;
+  y: number;
+}
+
+const MIN_SCALE = 0.05;
+const MAX_SCALE = 32;
+const KEY_ZOOM = 1.25;
+const KEY_PAN = 48;
+
+function fitView(cw: number, ch: number, w: number, h: number): View {
+  if (cw <= 0 || ch <= 0 || w <= 0 || h <= 0) return { scale: 1, x: 0, y: 0 };
+  const scale = Math.min(cw / w, ch / h);
+  return { scale, x: (cw - w * scale) / 2, y: (ch - h * scale) / 2 };
+}
+
+function zoomAbout(view: View, factor: number, px: number, py: number): View {
+  const scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, view.scale * factor));
+  const k = scale / view.scale;
+  return { scale, x: px - (px - view.x) * k, y: py - (py - view.y) * k };
+}
+
+export function ImageStage(props: { url: string; width: number; height: number; label: string }): ReactNode {
+  const { url, width, height } = props;
+  const boxRef = useRef<HTMLDivElement>(null);
+  const [box, setBox] = useState({ w: 0, h: 0 });
+  /** null while the image follows the fit; set once the user zooms or pans. */
+  const [manual, setManual] = useState<View | null>(null);
+  const drag = useRef<{ id: number; x: number; y: number } | null>(null);
+  const view = manual ?? fitView(box.w, box.h, width, height);
+
+  useEffect(() => {
+    const el = boxRef.current;
+    if (!el) return;
+    const observer = new ResizeObserver(([entry]) => {
+      if (entry) setBox({ w: entry.contentRect.width, h: entry.contentRect.height });
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
+  // React's wheel listener is passive; a non-passive one is needed to keep the page from scrolling while zooming.
+  const onWheel = useEffectEvent((e: WheelEvent) => {
+    e.preventDefault();
+    const rect = boxRef.current?.getBoundingClientRect();
+    if (!rect) return;
+    const factor = Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
+    setManual(zoomAbout(view, factor, e.clientX - rect.left, e.clientY - rect.top));
+  });
+  useEffect(() => {
+    const el = boxRef.current;
+    if (!el) return;
+    const listener = (e: WheelEvent): void => onWheel(e);
+    el.addEventListener('wheel', listener, { passive: false });
+    return () => el.removeEventListener('wheel', listener);
+  }, []);
+
+  const onPointerDown = (e: PointerEvent<HTMLDivElement>): void => {
+    if (e.button !== 0) return;
+    e.currentTarget.setPointerCapture(e.pointerId);
+    drag.current = { id: e.pointerId, x: e.clientX, y: e.clientY };
+  };
+  const onPointerMove = (e: PointerEvent<HTMLDivElement>): void => {
+    const d = drag.current;
+    if (!d || d.id !== e.pointerId) return;
+    const dx = e.clientX - d.x;
+    const dy = e.clientY - d.y;
+    drag.current = { id: d.id, x: e.clientX, y: e.clientY };
+    setManual({ scale: view.scale, x: view.x + dx, y: view.y + dy });
+  };
+  const endDrag = (e: PointerEvent<HTMLDivElement>): void => {
+    if (drag.current?.id === e.pointerId) drag.current = null;
+  };
+
+  const zoomCentre = (factor: number): void => setManual(zoomAbout(view, factor, box.w / 2, box.h / 2));
+  const actualSize = (): void => setManual({ scale: 1, x: (box.w - width) / 2, y: (box.h - height) / 2 });
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const actions: Record<string, () => void> = {
+      '+': () => zoomCentre(KEY_ZOOM),
+      '=': () => zoomCentre(KEY_ZOOM),
+      '-': () => zoomCentre(1 / KEY_ZOOM),
+      '0': () => setManual(null),
+      '1': actualSize,
+      ArrowLeft: () => setManual({ ...view, x: view.x + KEY_PAN }),
+      ArrowRight: () => setManual({ ...view, x: view.x - KEY_PAN }),
+      ArrowUp: () => setManual({ ...view, y: view.y + KEY_PAN }),
+      ArrowDown: () => setManual({ ...view, y: view.y - KEY_PAN }),
+    };
+    const action = e.ctrlKey || e.metaKey || e.altKey ? undefined : actions[e.key];
+    if (action) {
+      e.preventDefault();
+      action();
+    }
+  };
+
+  return (
+    <div className="stage">
+      <div className="stage__tools" role="toolbar" aria-label="Zoom">
+        <button
+          type="button"
+          className="button button--small"
+          onClick={() => zoomCentre(1 / KEY_ZOOM)}
+          title="Zoom out (-)"
+        >
+          −
+        </button>
+        <span className="stage__zoom" aria-live="polite">
+          {Math.round(view.scale * 100)} %
+        </span>
+        <button type="button" className="button button--small" onClick={() => zoomCentre(KEY_ZOOM)} title="Zoom in (+)">
+          +
+        </button>
+        <button
+          type="button"
+          className="button button--small"
+          onClick={() => setManual(null)}
+          aria-pressed={manual === null}
+          title="Fit to the window (0)"
+        >
+          Fit
+        </button>
+        <button type="button" className="button button--small" onClick={actualSize} title="Rendered pixels 1:1 (1)">
+          1:1
+        </button>
+      </div>
+      <div
+        ref={boxRef}
+        className="stage__viewport"
+        tabIndex={0}
+        role="img"
+        aria-label={`${props.label}. Wheel or plus and minus to zoom, drag or arrow keys to pan, 0 to fit.`}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={endDrag}
+        onPointerCancel={endDrag}
+        onKeyDown={onKeyDown}
+      >
+        <img
+          className={`stage__image${box.w > 0 ? '' : ' stage__image--unmeasured'}`}
+          src={url}
+          alt=""
+          width={width}
+          height={height}
+          draggable={false}
+          style={{ transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})` }}
+        />
+      </div>
+    </div>
+  );
+}
