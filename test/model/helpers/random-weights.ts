@@ -3,7 +3,8 @@
  * Scales are chosen so activations stay O(1) through a few layers (like a trained model), which keeps float32
  * comparisons meaningful.
  */
-import type { HostTensor, TextTowerConfig } from '../../../src/main/engine/model/text-tower-tfjs';
+import type { TensorInput } from '../../../src/main/engine/model/safetensors';
+import type { TfjsTextTowerConfig } from '../../../src/main/engine/model/text-tower-tfjs';
 
 /** mulberry32: tiny, seedable, good enough for test data. */
 export function seededRandom(seed: number): () => number {
@@ -22,21 +23,24 @@ export function seededNormal(seed: number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 }
 
-export const tinyTextConfig: TextTowerConfig = {
+export const tinyTextConfig: TfjsTextTowerConfig = {
   vocabSize: 49408,
   hiddenSize: 32,
   intermediateSize: 64,
-  numHiddenLayers: 2,
-  numAttentionHeads: 4,
-  maxPositionEmbeddings: 77,
+  numLayers: 2,
+  numHeads: 4,
+  maxPositions: 77,
   hiddenAct: 'quick_gelu',
   layerNormEps: 1e-5,
+  eosTokenId: 49407,
+  bosTokenId: 49406,
+  padTokenId: 0,
   projectionDim: 24,
 };
 
-export function randomTextWeights(config: TextTowerConfig, seed: number): Map<string, HostTensor> {
+export function randomTextWeights(config: TfjsTextTowerConfig, seed: number): Map<string, TensorInput> {
   const normal = seededNormal(seed);
-  const out = new Map<string, HostTensor>();
+  const out = new Map<string, TensorInput>();
   const put = (name: string, shape: number[], std: number, mean = 0): void => {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < data.length; i++) data[i] = mean + std * normal();
@@ -45,8 +49,8 @@ export function randomTextWeights(config: TextTowerConfig, seed: number): Map<st
   const w = config.hiddenSize;
   const inner = config.intermediateSize;
   put('text_model.embeddings.token_embedding.weight', [config.vocabSize, w], 0.5);
-  put('text_model.embeddings.position_embedding.weight', [config.maxPositionEmbeddings, w], 0.2);
-  for (let i = 0; i < config.numHiddenLayers; i++) {
+  put('text_model.embeddings.position_embedding.weight', [config.maxPositions, w], 0.2);
+  for (let i = 0; i < config.numLayers; i++) {
     const p = `text_model.encoder.layers.${i}`;
     for (const proj of ['q_proj', 'k_proj', 'v_proj', 'out_proj']) {
       put(`${p}.self_attn.${proj}.weight`, [w, w], 1 / Math.sqrt(w));

@@ -3,7 +3,7 @@
  * CLIPTextTransformer: no batching, no cutting, no fused q/k/v, final LN over every row before the EOT row is read.
  * It shares nothing with the tfjs tower but the weight names, so agreement means both follow the definition.
  */
-import type { HostTensors, TextTowerConfig } from '../../../src/main/engine/model/text-tower-tfjs';
+import type { HostTensors, TfjsTextTowerConfig } from '../../../src/main/engine/model/text-tower-tfjs';
 
 type Matrix = Float64Array[];
 
@@ -49,25 +49,24 @@ function erf(x: number): number {
   return Math.sign(x) * (1 - Math.exp(-t * t) / (t * Math.sqrt(Math.PI)) / (1 + 1 / (2 * t * t)));
 }
 
-function activation(v: number, act: TextTowerConfig['hiddenAct']): number {
+function activation(v: number, act: TfjsTextTowerConfig['hiddenAct']): number {
   if (act === 'quick_gelu') return v / (1 + Math.exp(-1.702 * v));
-  if (act === 'gelu') return 0.5 * v * (1 + erf(v / Math.SQRT2));
-  return 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+  return 0.5 * v * (1 + erf(v / Math.SQRT2));
 }
 
 /** Forward from input embeddings (without positions) `[L][W]`; returns the projected EOT feature. */
 export function referenceTextFromEmbeddings(
-  config: TextTowerConfig,
+  config: TfjsTextTowerConfig,
   weights: HostTensors,
   embeddings: Matrix,
   eot: number,
 ): Float64Array {
   const w = config.hiddenSize;
-  const heads = config.numAttentionHeads;
+  const heads = config.numHeads;
   const d = w / heads;
   const pos = get(weights, 'text_model.embeddings.position_embedding.weight');
   let x: Matrix = embeddings.map((row, t) => row.map((v, i) => v + (pos[t * w + i] ?? 0)));
-  for (let l = 0; l < config.numHiddenLayers; l++) {
+  for (let l = 0; l < config.numLayers; l++) {
     const p = (s: string): Float32Array => get(weights, `text_model.encoder.layers.${l}.${s}`);
     const h = layerNorm(x, p('layer_norm1.weight'), p('layer_norm1.bias'), config.layerNormEps);
     const q = linear(h, p('self_attn.q_proj.weight'), p('self_attn.q_proj.bias'), w);
@@ -118,7 +117,7 @@ export function referenceTextFromEmbeddings(
 
 /** Forward from token ids; the EOT row is the argmax of the ids. */
 export function referenceTextFromIds(
-  config: TextTowerConfig,
+  config: TfjsTextTowerConfig,
   weights: HostTensors,
   ids: readonly number[],
 ): Float64Array {

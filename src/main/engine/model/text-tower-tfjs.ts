@@ -8,31 +8,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { VipError, badInput } from '@shared/errors';
+import type { ClipConfig, HiddenAct, TextTowerConfig } from './clip-config';
+import type { TensorInput } from './safetensors';
 import './tfjs-gradients';
 
-export type TextActivation = 'quick_gelu' | 'gelu' | 'gelu_new';
+/** The text tower's sizes (ClipConfig.text) and the projected feature size E (`text_projection.weight` is `[E, W]`). */
+export type TfjsTextTowerConfig = TextTowerConfig & { projectionDim: number };
 
-export interface TextTowerConfig {
-  vocabSize: number;
-  /** Model width W. */
-  hiddenSize: number;
-  intermediateSize: number;
-  numHiddenLayers: number;
-  numAttentionHeads: number;
-  /** Longest sequence the position table holds (77 for CLIP). */
-  maxPositionEmbeddings: number;
-  hiddenAct: TextActivation;
-  layerNormEps: number;
-  /** Projected feature size E (`text_projection.weight` is `[E, W]`). */
-  projectionDim: number;
-}
-
-/** A named float tensor as read from safetensors (row-major). */
-export interface HostTensor {
-  shape: readonly number[];
-  data: Float32Array;
-}
-export type HostTensors = ReadonlyMap<string, HostTensor>;
+/** Float tensors by Hugging Face name, as safetensors and the demo checkpoint hand them over (row-major). */
+export type HostTensors = ReadonlyMap<string, TensorInput>;
 
 interface LayerNormWeights {
   gamma: tf.Tensor1D;
@@ -57,7 +41,7 @@ interface BlockWeights {
 const MASKED = -1e9;
 
 export class TfjsTextTower {
-  readonly config: TextTowerConfig;
+  readonly config: TfjsTextTowerConfig;
   private readonly tokenEmbedding: tf.Tensor2D;
   private readonly positionEmbedding: tf.Tensor2D;
   private readonly blocks: BlockWeights[];
@@ -66,8 +50,8 @@ export class TfjsTextTower {
   private readonly owned: tf.Tensor[] = [];
   private disposed = false;
 
-  constructor(config: TextTowerConfig, weights: HostTensors) {
-    const { hiddenSize: w, intermediateSize: inner, numAttentionHeads: heads } = config;
+  constructor(config: TfjsTextTowerConfig, weights: HostTensors) {
+    const { hiddenSize: w, intermediateSize: inner, numHeads: heads } = config;
     if (w % heads !== 0)
       throw badInput(`text config: hidden_size ${w} is not divisible by num_attention_heads ${heads}`);
     this.config = config;
@@ -86,14 +70,14 @@ export class TfjsTextTower {
         tf.tensor2d(take('text_model.embeddings.token_embedding.weight', [config.vocabSize, w]), [config.vocabSize, w]),
       );
       this.positionEmbedding = this.own(
-        tf.tensor2d(take('text_model.embeddings.position_embedding.weight', [config.maxPositionEmbeddings, w]), [
-          config.maxPositionEmbeddings,
+        tf.tensor2d(take('text_model.embeddings.position_embedding.weight', [config.maxPositions, w]), [
+          config.maxPositions,
           w,
         ]),
       );
       const scale = 1 / Math.sqrt(w / heads);
       this.blocks = [];
-      for (let i = 0; i < config.numHiddenLayers; i++) {
+      for (let i = 0; i < config.numLayers; i++) {
         const p = `text_model.encoder.layers.${i}`;
         const qkv = stackQkv(take, `${p}.self_attn`, w, scale);
         this.blocks.push({
@@ -115,6 +99,11 @@ export class TfjsTextTower {
       this.dispose();
       throw err;
     }
+  }
+
+  /** The tower of a CLIP checkpoint: `weights` must hold the `text_model.*` tensors and `text_projection.weight`. */
+  static fromClipConfig(config: ClipConfig, weights: HostTensors): TfjsTextTower {
+    return new TfjsTextTower({ ...config.text, projectionDim: config.projectionDim }, weights);
   }
 
   get width(): number {
@@ -140,11 +129,8 @@ export class TfjsTextTower {
     const [n, l, w] = x.shape;
     if (w !== this.width)
       throw new VipError('internal', `text tower: embeddings have width ${w}, the model ${this.width}`);
-    if (l > this.config.maxPositionEmbeddings) {
-      throw new VipError(
-        'internal',
-        `text tower: ${l} positions, the model holds ${this.config.maxPositionEmbeddings}`,
-      );
+    if (l > this.config.maxPositions) {
+      throw new VipError('internal', `text tower: ${l} positions, the model holds ${this.config.maxPositions}`);
     }
     if (eotIndex.length !== n)
       throw new VipError('internal', `text tower: ${eotIndex.length} EOT indices for ${n} sequences`);
@@ -182,7 +168,7 @@ export class TfjsTextTower {
   }
 
   private block(h: tf.Tensor2D, b: BlockWeights, n: number, len: number, mask: tf.Tensor2D): tf.Tensor2D {
-    const { hiddenSize: w, numAttentionHeads: heads, layerNormEps: eps } = this.config;
+    const { hiddenSize: w, numHeads: heads, layerNormEps: eps } = this.config;
     const d = w / heads;
     const qkv = dense(layerNorm(h, b.ln1, eps), b.qkvKernel, b.qkvBias);
     // [N·L, 3W] → [N, 3H, L, D]: q, k and v heads along one axis, split in three.
@@ -258,16 +244,12 @@ function layerNorm(x: tf.Tensor2D, p: LayerNormWeights, eps: number): tf.Tensor2
   return tf.add(tf.mul(normed, p.gamma), p.beta);
 }
 
-function activate(x: tf.Tensor2D, act: TextActivation): tf.Tensor2D {
+function activate(x: tf.Tensor2D, act: HiddenAct): tf.Tensor2D {
   switch (act) {
     case 'quick_gelu':
       return tf.mul(x, tf.sigmoid(tf.mul(x, 1.702)));
     case 'gelu':
       return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
-    case 'gelu_new': {
-      const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
-      return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
-    }
   }
 }
 

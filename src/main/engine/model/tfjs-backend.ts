@@ -34,7 +34,8 @@ let chosen: Promise<TfjsBackendInfo> | undefined;
 
 /** Initialises tfjs once; later calls return the first call's answer. */
 export function initTfjs(): Promise<TfjsBackendInfo> {
-  chosen ??= pickBackend(readOverride());
+  // Through a promise so that a bad override rejects like every other failure instead of throwing synchronously.
+  chosen ??= Promise.resolve().then(() => pickBackend(readOverride()));
   return chosen;
 }
 

@@ -84,7 +84,7 @@ const need = (t: tf.Tensor | undefined): tf.Tensor => {
 
 const zeroGrad = (kernelName: string, inputs: readonly string[]): tf.GradConfig => ({
   kernelName,
-  saveAllInputs: true,
+  inputsToSave: [...inputs],
   gradFunc: (_dy, saved) =>
     Object.fromEntries(inputs.map((name, i) => [name, () => tf.zerosLike(float(savedAt(saved, i)))])),
 });
@@ -185,7 +185,8 @@ const configs: tf.GradConfig[] = [
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
       const x = savedAt(saved, 0);
-      const axes = axesOf(attrs['reductionIndices'], x.rank);
+      // Max names its axes `reductionIndices`, Min names them `axis`.
+      const axes = axesOf(attrs['reductionIndices'] ?? attrs['axis'], x.rank);
       const kept = x.shape.map((s, i) => (axes.includes(i) ? 1 : s));
       const y = tf.reshape(savedAt(saved, 1), kept);
       // Like tfjs: every position equal to the extreme receives the full gradient.
