@@ -19,6 +19,8 @@ const CACHE_LIMIT = 50_000;
 export class ClipTokenizer {
   readonly sotId: number;
   readonly eotId: number;
+  /** The largest id in the vocabulary (must be below the text tower's vocab_size). */
+  readonly maxId: number;
   private readonly byteEncoder = bytesToUnicode();
   private readonly textEncoder = new TextEncoder();
   private readonly cache = new Map<string, string[]>();
@@ -35,6 +37,9 @@ export class ClipTokenizer {
     }
     this.sotId = sot;
     this.eotId = eot;
+    let max = 0;
+    for (const id of encoder.values()) if (id > max) max = id;
+    this.maxId = max;
     // The original seeds its cache with the special tokens so a literal "<|endoftext|>" in a text maps to its id.
     this.cache.set(SOT_TOKEN, [SOT_TOKEN]);
     this.cache.set(EOT_TOKEN, [EOT_TOKEN]);
