@@ -3,7 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { connectionOf } from './api/connection';
 import { VipProvider } from './api/vip-context';
-import { installBrowserVip } from './api/ws-client';
+import { installBrowserVip } from './api/browser-vip';
 import { App } from './App';
 import './styles/base.css';
 import './styles/layout.css';

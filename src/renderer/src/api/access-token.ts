@@ -4,10 +4,11 @@
  */
 const STORAGE_KEY = 'vip.accessToken';
 
+/** The parts of `window` this needs, spelled out so tests can pass plain objects. */
 export interface TokenHost {
-  location: Pick<Location, 'href'>;
-  history: Pick<History, 'replaceState' | 'state'>;
-  sessionStorage: Pick<Storage, 'getItem' | 'setItem'>;
+  location: { readonly href: string };
+  history: { readonly state: unknown; replaceState(data: unknown, unused: string, url?: string | null): void };
+  sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
 }
 
 export function takeAccessToken(host: TokenHost): string | null {
@@ -31,7 +32,7 @@ export function takeAccessToken(host: TokenHost): string | null {
 }
 
 /** ws(s)://<host>/api?token=... for a page served over http(s). */
-export function apiSocketUrl(location: Pick<Location, 'protocol' | 'host'>, token: string): string {
+export function apiSocketUrl(location: { readonly protocol: string; readonly host: string }, token: string): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   return `${scheme}://${location.host}/api?token=${encodeURIComponent(token)}`;
 }

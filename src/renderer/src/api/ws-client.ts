@@ -16,7 +16,6 @@ import {
 } from '@shared/protocol';
 import { VipError } from '@shared/errors';
 import { decodeWire, encodeWire } from '@shared/wire';
-import { apiSocketUrl, takeAccessToken } from './access-token';
 
 export type ConnectionState =
   | { kind: 'connecting'; attempt: number }
@@ -45,7 +44,8 @@ export interface SocketLike {
 export interface WsClientOptions {
   /** null when the page has no access token: the client then stays in 'no-token' and sends nothing. */
   url: string | null;
-  openSocket?: (url: string) => SocketLike;
+  /** The browser passes its WebSocket; tests pass the `ws` package's. Kept out of here so this module needs no DOM. */
+  openSocket: (url: string) => SocketLike;
   /** Reconnect delays grow from minDelayMs, doubling, up to maxDelayMs. */
   minDelayMs?: number;
   maxDelayMs?: number;
@@ -84,7 +84,7 @@ export class WsVipClient implements VipApi {
   private readonly maxDelayMs: number;
 
   constructor(private readonly options: WsClientOptions) {
-    this.openSocket = options.openSocket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
+    this.openSocket = options.openSocket;
     this.minDelayMs = options.minDelayMs ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 10_000;
     if (options.url === null) this.state = { kind: 'no-token' };
@@ -345,16 +345,4 @@ export class WsVipClient implements VipApi {
       );
     }
   }
-}
-
-/**
- * In a plain browser (no Electron preload) create `window.vip` from the page's address. Returns the client so the UI
- * can show its connection state; in Electron returns null and leaves the preload's window.vip alone.
- */
-export function installBrowserVip(): WsVipClient | null {
-  if (window.vip !== undefined) return null;
-  const token = takeAccessToken(window);
-  const client = new WsVipClient({ url: token ? apiSocketUrl(window.location, token) : null });
-  window.vip = client;
-  return client;
 }
