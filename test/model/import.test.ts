@@ -101,14 +101,19 @@ describe('importHuggingFaceFolder', () => {
       join(folder, 'preprocessor_config.json'),
       JSON.stringify({
         ...openAiPreprocessorConfig,
-        size: 256,
+        size: 224,
         image_mean: [0.5, 0.5, 0.5],
         image_std: [0.25, 0.25, 0.25],
       }),
     );
 
     const pkg = await importHuggingFaceFolder(folder, models, { id: 'sharded' });
-    expect(pkg.manifest.preprocessing).toMatchObject({ imageSize: 256, cropSize: 224, mean: [0.5, 0.5, 0.5] });
+    expect(pkg.manifest.preprocessing).toMatchObject({
+      imageSize: 224,
+      cropSize: 224,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.25, 0.25, 0.25],
+    });
     const text = readSafetensors(pkg.path('text.safetensors')).tensors;
     const pos = 'text_model.embeddings.position_embedding.weight';
     expect(Array.from(text.get(pos)?.data ?? [])).toEqual(Array.from(tinyCheckpoint().tensors.get(pos)?.data ?? []));
@@ -252,6 +257,17 @@ describe('broken checkpoints: one clear line naming the file or field, nothing w
     const message = (await importError(folder, models)).message;
     expect(message).toContain('preprocessor_config.json: crop_size 336');
     expect(message).toContain('image_size 224');
+  });
+
+  it('a resize larger than the crop: not supported yet, said so', async () => {
+    const { folder, models } = fresh();
+    writeFileSync(
+      join(folder, 'preprocessor_config.json'),
+      JSON.stringify({ ...openAiPreprocessorConfig, size: { shortest_edge: 256 } }),
+    );
+    expect((await importError(folder, models)).message).toMatch(
+      /preprocessor_config\.json: size 256 differs from the crop 224.*not supported/,
+    );
   });
 
   it('a preprocessor std with a zero', async () => {

@@ -215,7 +215,12 @@ function readPreprocessing(folder: string, clip: ClipConfig): Preprocessing {
       `${field('crop_size')} ${cropSize} does not match config.json vision_config.image_size ${imageSize}`,
     );
   }
-  if (resize < cropSize) throw badInput(`${field('size')} ${resize} is smaller than the crop ${cropSize}`);
+  // CLIP resizes the shorter side straight to the crop size; the engine's preprocessing does only that for now.
+  if (resize !== cropSize) {
+    throw badInput(
+      `${field('size')} ${resize} differs from the crop ${cropSize}; resizing to another size before the crop is not supported yet`,
+    );
+  }
   const factor = p['rescale_factor'];
   if (
     p['do_rescale'] === false ||
