@@ -138,12 +138,17 @@ export function demoTensorValues(name: string, shape: readonly number[], seed: n
   return new Prng(`${seed >>> 0}:${name}`).fillNormal(data, initStd);
 }
 
-export function generateDemoCheckpoint(options: DemoCheckpointOptions): DemoCheckpoint {
-  const { preset, seed } = options;
-  if (!isDemoPreset(preset)) throw badInput(`unknown demo preset "${String(preset)}" (${demoPresets.join(', ')})`);
+/** Throws badInput for an unknown preset or a seed outside 0..2³²-1. */
+export function checkDemoOptions(preset: string, seed: number): void {
+  if (!isDemoPreset(preset)) throw badInput(`unknown demo preset "${preset}" (${demoPresets.join(', ')})`);
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffffffff) {
     throw badInput(`demo seed must be an integer from 0 to 4294967295, got ${seed}`);
   }
+}
+
+export function generateDemoCheckpoint(options: DemoCheckpointOptions): DemoCheckpoint {
+  const { preset, seed } = options;
+  checkDemoOptions(preset, seed);
   const config = demoConfigJson(preset, seed);
   const clip = parseClipConfig(config, `demo preset ${preset}`);
   const tensors = new Map<string, TensorInput>();

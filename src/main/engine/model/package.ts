@@ -30,7 +30,7 @@ import {
   type ClipConfig,
   type TowerSelection,
 } from './clip-config';
-import { demoPresets, generateDemoCheckpoint, type DemoPreset } from './demo-checkpoint';
+import { checkDemoOptions, demoConfigJson, generateDemoCheckpoint, type DemoPreset } from './demo-checkpoint';
 import { buildTextFromEmbeddingsModel, buildTextModel, buildVisionModel } from './onnx/index';
 import { readSafetensorsHeader, writeSafetensorsToFd, type TensorInput } from './safetensors';
 
@@ -336,12 +336,9 @@ export interface CreateDemoOptions {
 /** The generated demo CLIP as a package (random weights, clearly labelled). Same preset + seed, same files. */
 export async function createDemoPackage(modelsDir: string, options: CreateDemoOptions): Promise<ModelPackage> {
   const { preset, seed } = options;
-  if (!(demoPresets as readonly string[]).includes(preset)) {
-    throw badInput(`unknown demo preset "${preset}" (${demoPresets.join(', ')})`);
-  }
-  const { config } = generateDemoCheckpoint({ preset, seed, towers: 'text' });
+  checkDemoOptions(preset, seed);
   return writePackage(modelsDir, options.id ?? `demo-${preset}`, {
-    config,
+    config: demoConfigJson(preset, seed),
     // One tower at a time: ViT-L/14's weights are 1.7 GB.
     tensors: (tower) => generateDemoCheckpoint({ preset, seed, towers: tower }).tensors,
     tokenizerFiles: clipTokenizerFiles(),
