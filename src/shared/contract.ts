@@ -135,6 +135,35 @@ export const AuditEntry = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
+// ---------------------------------------------------------------- CLIP model packages
+export const ModelPackageId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/i, 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+export const DemoPreset = z.enum(['tiny', 'vit-b32', 'vit-b16', 'vit-l14']);
+
+/** One installed package; a damaged one is listed with `ok: false` and why, so it can be removed. */
+export const ModelPackageInfo = z.object({
+  id: z.string(),
+  ok: z.boolean(),
+  error: z.string().nullable(),
+  name: z.string().nullable(),
+  /** demo, huggingface-folder, huggingface-hub, onnx-folder */
+  sourceKind: z.string().nullable(),
+  /** Repo id, folder or demo:<preset>:<seed>. */
+  sourceRef: z.string().nullable(),
+  revision: z.string().nullable(),
+  randomWeights: z.boolean().nullable(),
+  warning: z.string().nullable(),
+  createdAt: z.string().nullable(),
+  /** E.g. "ViT-B/32 224px, text 512x12, embed 512". */
+  architecture: z.string().nullable(),
+  imageSize: z.number().int().positive().nullable(),
+  projectionDim: z.number().int().positive().nullable(),
+  contextLength: z.number().int().positive().nullable(),
+  sizeBytes: z.number().int().nonnegative(),
+});
+export type ModelPackageInfo = z.infer<typeof ModelPackageInfo>;
+
 // ---------------------------------------------------------------- the method table
 const NoParams = z.object({}).strict();
 
@@ -174,6 +203,28 @@ export const methods = {
       })
       .strict(),
     result: z.object({ total: z.number().int().nonnegative(), entries: z.array(AuditEntry) }),
+  },
+  /** Installed CLIP packages, and the one used when none is named (the first with real weights, else the demo). */
+  'models.list': {
+    params: NoParams,
+    result: z.object({ packages: z.array(ModelPackageInfo), defaultId: z.string() }),
+  },
+  'models.remove': { params: z.object({ id: ModelPackageId }).strict(), result: z.object({ removed: z.string() }) },
+  /** The generated demo CLIP (random weights, not for clinical use). */
+  'models.createDemo': {
+    params: z
+      .object({
+        id: ModelPackageId.default('demo'),
+        preset: DemoPreset.default('tiny'),
+        seed: z.number().int().min(0).max(0xffffffff).default(0),
+      })
+      .strict(),
+    result: ModelPackageInfo,
+  },
+  /** Import a Hugging Face CLIPModel folder on the engine's machine. */
+  'models.import': {
+    params: z.object({ folder: z.string().min(1).max(4096), id: ModelPackageId }).strict(),
+    result: ModelPackageInfo,
   },
 } as const;
 

@@ -6,6 +6,7 @@ import type { MethodName, ParsedParams, Result } from '@shared/contract';
 import type { EngineContext } from './context';
 import { appHandlers } from './app-handlers';
 import { caseHandlers } from './store/case-handlers';
+import { modelHandlers } from './model/model-handlers';
 
 export type Handler<M extends MethodName> = (
   params: ParsedParams<M>,
@@ -17,4 +18,5 @@ export type HandlerGroup<K extends MethodName> = { [M in K]: Handler<M> };
 export const handlers: Handlers = {
   ...appHandlers,
   ...caseHandlers,
+  ...modelHandlers,
 };
