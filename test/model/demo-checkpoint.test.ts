@@ -4,6 +4,7 @@ import {
   checkTensors,
   expectedTensorShapes,
   parseClipConfig,
+  tensorTower,
   type ShapedTensor,
 } from '../../src/main/engine/model/clip-config';
 import { demoConfigJson, generateDemoCheckpoint } from '../../src/main/engine/model/demo-checkpoint';
@@ -122,7 +123,13 @@ describe('expectedTensorShapes / checkTensors', () => {
     expect(shapes.get('vision_model.pre_layrnorm.bias')).toEqual([768]);
     expect(shapes.get('visual_projection.weight')).toEqual([512, 768]);
     expect(shapes.get('logit_scale')).toEqual([]);
-    expect(expectedTensorShapes(clip, 'text').every((t) => !t.name.startsWith('vision'))).toBe(true);
+    expect(expectedTensorShapes(clip, 'text').every((t) => tensorTower(t.name) === 'text')).toBe(true);
+    expect(expectedTensorShapes(clip, 'vision').every((t) => tensorTower(t.name) === 'vision')).toBe(true);
+    expect(
+      expectedTensorShapes(clip)
+        .filter((t) => tensorTower(t.name) === undefined)
+        .map((t) => t.name),
+    ).toEqual(['logit_scale']);
   });
 
   it('names the first missing or wrong-shaped tensor', () => {

@@ -248,6 +248,16 @@ function encoderLayerShapes(prefix: string, width: number, mlp: number, layers: 
   return out;
 }
 
+/**
+ * Which tower a Hugging Face CLIPModel tensor belongs to (projections included), or undefined (logit_scale).
+ * Handy to read a big checkpoint one tower at a time: `readSafetensors(path, { only: (n) => tensorTower(n) === 'text' })`.
+ */
+export function tensorTower(name: string): 'text' | 'vision' | undefined {
+  if (name.startsWith('text_model.') || name === 'text_projection.weight') return 'text';
+  if (name.startsWith('vision_model.') || name === 'visual_projection.weight') return 'vision';
+  return undefined;
+}
+
 /** Number of patch positions plus the class token. */
 export function visionTokens(v: VisionTowerConfig): number {
   return (v.imageSize / v.patchSize) ** 2 + 1;
