@@ -3,6 +3,7 @@
  * Scales are chosen so activations stay O(1) through a few layers (like a trained model), which keeps float32
  * comparisons meaningful.
  */
+import { expectedTensorShapes, type ClipConfig } from '../../../src/main/engine/model/clip-config';
 import type { TensorInput } from '../../../src/main/engine/model/safetensors';
 import type { TfjsTextTowerConfig } from '../../../src/main/engine/model/text-tower-tfjs';
 
@@ -90,4 +91,27 @@ export function randomIdSequences(
     rows.push(row);
   }
   return rows;
+}
+
+/**
+ * Vision weights for `config` at trained-model scale (names and shapes from the config), so that attention is peaked
+ * and each image's features really depend on its pixels. Random N(0, 0.02) weights, as in the demo checkpoint, give
+ * nearly uniform attention and nearly the same class token for every image, which would make a comparison weak.
+ */
+export function randomVisionWeights(config: ClipConfig, seed: number): Map<string, TensorInput> {
+  const normal = seededNormal(seed);
+  const out = new Map<string, TensorInput>();
+  for (const { name, shape } of expectedTensorShapes(config, 'vision')) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const fanIn = shape.slice(1).reduce((a, b) => a * b, 1);
+    let draw: () => number;
+    if (/(layrnorm|layernorm|layer_norm\d)\.weight$/.test(name)) draw = () => 1 + 0.1 * normal();
+    else if (name.endsWith('.bias')) draw = () => 0.05 * normal();
+    else if (name.includes('embedding') && !name.includes('patch')) draw = () => 0.5 * normal();
+    // q and k larger than 1/√fan-in, so the attention is peaked rather than uniform.
+    else if (/(q_proj|k_proj)\.weight$/.test(name)) draw = () => (2.5 / Math.sqrt(fanIn)) * normal();
+    else draw = () => normal() / Math.sqrt(fanIn);
+    out.set(name, { shape, data: Float32Array.from({ length: n }, draw) });
+  }
+  return out;
 }
