@@ -320,6 +320,11 @@ describe('the audit log', () => {
       entityId: report.batchId,
       detail: { origin: 'paths', files: 2, imported: 1, duplicates: 0, errors: 1 },
     });
+    const starts = entries.filter((e) => e.action === 'cases.import.start');
+    expect(starts).toEqual([
+      expect.objectContaining({ entityId: report.batchId, detail: { origin: 'paths', files: 2 } }),
+    ]);
+    expect(starts[0]!.id).toBeLessThan(imports[0]!.id);
     expect(imports[0]!.detail!['errorSample']).toEqual([{ path: join(inbox, 'bad.txt'), error: expect.any(String) }]);
   });
 });

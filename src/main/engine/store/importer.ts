@@ -30,6 +30,18 @@ export async function importBatch(
   opts: ImportOptions,
 ): Promise<ImportReport> {
   const batchId = randomUUID();
+  // Written first, so a batch cut short by a crash still shows in the log (its images carry the batch id).
+  store.audit.record({
+    actor: opts.actor,
+    action: 'cases.import.start',
+    entity: 'import_batch',
+    entityId: batchId,
+    detail: {
+      origin: opts.origin,
+      files: entries.length,
+      ...(opts.caseId !== undefined ? { targetCaseId: opts.caseId } : {}),
+    },
+  });
   const outcomes: ImportOutcome[] = [];
   for (const [index, entry] of entries.entries()) {
     const outcome =
