@@ -290,3 +290,16 @@ describe('training steps', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('loss input checks', () => {
+  it('refuses labels outside the class range and mismatched feature sizes', () => {
+    const head = makeHead(vipConfig());
+    try {
+      expect(() => tf.tidy(() => head.loss(images(), [0, 1, 2, 0, 1, 3]))).toThrow(/label 3 outside 0\.\.2/);
+      expect(() => tf.tidy(() => head.loss(images(), [0, 1]))).toThrow(/2 labels for 6 logit rows/);
+      expect(() => tf.tidy(() => head.forward(tf.zeros([2, D + 1])))).toThrow(/13 values/);
+    } finally {
+      head.dispose();
+    }
+  });
+});

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { clipTokenizerFiles } from '../../../src/main/engine/model/bpe-files';
 import { Prng } from '../../../src/main/engine/model/prng';
+import { initTfjs } from '../../../src/main/engine/model/tfjs-backend';
 import type { TensorInput } from '../../../src/main/engine/model/safetensors';
 import { TfjsTextTower, type TfjsTextTowerConfig } from '../../../src/main/engine/model/text-tower-tfjs';
 import { ClipTokenizer } from '../../../src/main/engine/model/tokenizer';
@@ -25,7 +26,12 @@ export const tinyConfig: TfjsTextTowerConfig = {
   projectionDim: 12,
 };
 
+/** The cpu backend (exact float32, no noise from fused kernels) unless VIP_TFJS_BACKEND picks another to check it. */
 export async function useCpuBackend(): Promise<void> {
+  if (process.env['VIP_TFJS_BACKEND']) {
+    await initTfjs();
+    return;
+  }
   await tf.setBackend('cpu');
   await tf.ready();
 }

@@ -233,6 +233,9 @@ export function crossEntropy(
   if (labels.length !== logits.shape[0]) {
     throw new VipError('internal', `${labels.length} labels for ${logits.shape[0]} logit rows`);
   }
+  const bad = Array.from(labels).find((l) => !Number.isInteger(l) || l < 0 || l >= numClasses);
+  // tf.oneHot would turn an out-of-range label into an all-zero row: a silent zero loss for that sample.
+  if (bad !== undefined) throw new VipError('internal', `label ${bad} outside 0..${numClasses - 1}`);
   return tf.tidy(() => {
     const oneHot = tf.oneHot(tf.tensor1d(Int32Array.from(labels), 'int32'), numClasses);
     return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
