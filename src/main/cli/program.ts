@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { APP_VERSION } from '../engine/version';
 import { registerCaseCommands } from './commands/cases';
 import { registerServeCommand } from './commands/serve';
+import { registerModelCommands } from './commands/models';
+import { registerEmbedCommand } from './commands/embed';
 
 export function buildProgram(): Command {
   const program = new Command('vip')
@@ -13,5 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerCaseCommands(program);
   registerServeCommand(program);
+  registerModelCommands(program);
+  registerEmbedCommand(program);
   return program;
 }
