@@ -1,7 +1,7 @@
 /** The window: header with navigation, the current screen (each behind its own error boundary), problem reports. */
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useVip } from './api/vip-context';
-import { AppHeader } from './components/AppHeader';
+import { AppHeader, ConnectionBanner } from './components/AppHeader';
 import { ErrorBoundary } from './components/ErrorBoundary';
 import { ProblemReports } from './components/ProblemReports';
 import { routeHref, useRoute, type Route } from './lib/router';
@@ -63,6 +63,7 @@ export function App(): ReactNode {
   return (
     <div className="app">
       <AppHeader route={route} transport={api.transport} />
+      <ConnectionBanner />
       <main id="main" className="app-main" ref={mainRef} tabIndex={-1}>
         <ErrorBoundary key={key}>
           <Screen route={route} />

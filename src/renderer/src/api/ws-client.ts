@@ -172,8 +172,10 @@ export class WsVipClient implements VipApi {
       return;
     }
     this.socket = socket;
+    let opened = false;
     socket.onopen = () => {
       if (this.socket !== socket) return;
+      opened = true;
       this.attempt = 0;
       this.setState({ kind: 'open' });
       for (const [id, entry] of this.pending) this.flush(id, entry);
@@ -186,12 +188,14 @@ export class WsVipClient implements VipApi {
     socket.onclose = (ev) => {
       if (this.socket !== socket) return;
       this.socket = null;
-      const refused = REFUSED_CODES.has(ev.code);
-      const reason = refused
+      // Browsers hide why an upgrade failed (a refused token and a stopped server both read as 1006).
+      const reason = REFUSED_CODES.has(ev.code)
         ? 'the server refused the access token; open the address `vip serve` printed'
-        : ev.reason
-          ? `the connection closed (${ev.code}: ${ev.reason})`
-          : `the connection closed (code ${ev.code})`;
+        : !opened
+          ? 'cannot reach the server; is `vip serve` running? After a restart, open the new address it printed'
+          : ev.reason
+            ? `the connection closed (${ev.code}: ${ev.reason})`
+            : `the connection closed (code ${ev.code})`;
       this.rejectAll(`Lost the connection to the ViP server (${reason}) before it answered`);
       this.scheduleRetry(reason);
     };

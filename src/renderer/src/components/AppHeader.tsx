@@ -46,18 +46,35 @@ function useNow(active: boolean): number {
 
 function ConnectionBadge(): ReactNode {
   const state = useConnection();
-  const source = useConnectionSource();
   const now = useNow(state.kind === 'waiting');
   return (
     <span className={`conn conn--${state.kind}`} role="status" aria-live="polite">
       <span className="conn__dot" aria-hidden="true" />
       <span>{connectionLabel(state, now)}</span>
+    </span>
+  );
+}
+
+/** Says why the window is cut off from the engine and what to do; absent while connected. */
+export function ConnectionBanner(): ReactNode {
+  const state = useConnection();
+  const source = useConnectionSource();
+  if (state.kind === 'open' || state.kind === 'connecting') return null;
+  const text =
+    state.kind === 'waiting'
+      ? `Not connected to the ViP server: ${state.reason}. Calls fail until it is back; retrying automatically.`
+      : state.kind === 'no-token'
+        ? 'This page has no access token. Open the address `vip serve` printed (it ends in ?token=…).'
+        : 'The connection to the ViP server is closed. Reload the page to connect again.';
+  return (
+    <div className="conn-banner" role="alert">
+      <span>{text}</span>
       {state.kind === 'waiting' ? (
-        <button type="button" className="button button--quiet button--small" onClick={() => source.reconnectNow()}>
+        <button type="button" className="button button--small" onClick={() => source.reconnectNow()}>
           Reconnect now
         </button>
       ) : null}
-    </span>
+    </div>
   );
 }
 
@@ -105,7 +122,8 @@ export function AppHeader(props: { route: Route; transport: 'electron' | 'http' 
         </span>
         <span className="app-header__data" title={info?.dataDir ?? toDisplayError(error).message}>
           <span className="muted">Data </span>
-          {info ? info.dataDir : error ? 'unknown' : '…'}
+          {/* The box is right-to-left so a long path is cut at its start; bdi keeps the path itself in order. */}
+          <bdi>{info ? info.dataDir : error ? 'unknown' : '…'}</bdi>
         </span>
       </div>
     </header>

@@ -178,7 +178,7 @@ export function WorklistScreen(): ReactNode {
               </>
             ) : (
               <p>
-                No cases yet. Drop image files or folders (DICOM, PNG, JPEG, TIFF) anywhere here, or use{' '}
+                No cases yet. Drop image files or folders (DICOM, PNG, JPEG, TIFF, WebP) anywhere here, or use{' '}
                 <strong>Import files…</strong>.
               </p>
             )}
