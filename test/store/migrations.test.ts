@@ -120,11 +120,43 @@ describe('migrations', () => {
     check.close();
   });
 
+  it('passes nativeBinding through to better-sqlite3', () => {
+    const bogus = `${dir.path}/no-such-addon/better_sqlite3.node`;
+    expect(() => openStore(dataPaths(dir.path), bogus)).toThrow(/no-such-addon/);
+  });
+
   it('reports a file that is not a database as bad input', async () => {
     const { writeFileSync } = await import('node:fs');
     const paths = dataPaths(dir.path);
     writeFileSync(paths.database, 'this is a text file, not SQLite, and it is long enough to have a header'.repeat(10));
     expect(() => openEngine(dir.path)).toThrow(/not a ViP Workstation database/);
+  });
+});
+
+describe('transactions', () => {
+  it('commits a durable transaction with synchronous FULL and returns to NORMAL', () => {
+    const engine = openEngine(dir.path);
+    try {
+      const { store } = engine;
+      let levelInside = -1;
+      store.durableTransaction(() => {
+        levelInside = store.db.pragma('synchronous', { simple: true }) as number;
+        store.audit.record({ actor: 't', action: 'durable' });
+      });
+      expect(levelInside).toBe(2); // FULL
+      expect(store.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+      expect(store.audit.list(0, 10).entries.map((e) => e.action)).toContain('durable');
+      expect(() => store.transaction(() => store.durableTransaction(() => 1))).toThrow(/cannot run inside/);
+      expect(() =>
+        store.transaction(() => {
+          store.audit.record({ actor: 't', action: 'rolled back' });
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
+      expect(store.audit.list(0, 10).entries.map((e) => e.action)).not.toContain('rolled back');
+    } finally {
+      engine.close();
+    }
   });
 });
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { DataPaths } from '../paths';
 import type { AuditRepo } from './audit-repo';
-import type { ImageFolder } from './image-folder';
+import type { ImageFolder, ManagedFile } from './image-folder';
 import type { ImageRepo } from './image-repo';
 import { scratchOwner } from './scratch';
 import { processIsAlive, type TrainingRunRepo } from './training-run-repo';
@@ -38,17 +38,17 @@ export interface RecoveryDeps {
 
 export function recover(deps: RecoveryDeps): RecoveryReport {
   const isAlive = deps.isAlive ?? processIsAlive;
+  // Rows first, then the folder: a file that another process registers in between shows up as a candidate
+  // orphan (re-checked under the lock), never as a row whose file is missing.
+  const rows = deps.images.allFiles();
+  const files = deps.folder.scan().files;
+  const present = new Set(files.map((f) => f.relPath));
   const report: RecoveryReport = {
-    orphanFiles: collectOrphans(deps),
+    orphanFiles: collectOrphans(deps, rows, files),
     scratchEntries: collectScratch(deps.paths.tmp, isAlive),
-    missingFiles: [],
+    missingFiles: rows.filter((r) => !present.has(r.relPath)).map((r) => r.id),
     interruptedRuns: deps.runs.interruptAbandoned(isAlive),
   };
-  const present = new Set(deps.folder.scan().files.map((f) => f.relPath));
-  report.missingFiles = deps.images
-    .allFiles()
-    .filter((r) => !present.has(r.relPath))
-    .map((r) => r.id);
 
   if (
     report.orphanFiles.length ||
@@ -77,9 +77,13 @@ export function recover(deps: RecoveryDeps): RecoveryReport {
  * Candidates are listed without a lock, then re-checked under the write lock: an importer renames its file
  * into place inside its own write transaction, so a file still without a row under the lock is an orphan.
  */
-function collectOrphans({ db, images, folder }: RecoveryDeps): string[] {
-  const known = new Set(images.allFiles().map((r) => r.relPath));
-  const candidates = folder.scan().files.filter((f) => !known.has(f.relPath));
+function collectOrphans(
+  { db, images, folder }: RecoveryDeps,
+  rows: readonly { relPath: string }[],
+  files: readonly ManagedFile[],
+): string[] {
+  const known = new Set(rows.map((r) => r.relPath));
+  const candidates = files.filter((f) => !known.has(f.relPath));
   if (candidates.length === 0) return [];
   return db
     .transaction(() => {

@@ -78,6 +78,8 @@ function buildStore(db: Database.Database, paths: DataPaths): Store {
     recovery,
     transaction,
     durableTransaction<T>(fn: () => T): T {
+      // SQLite refuses to change the safety level inside a transaction; the outermost caller decides.
+      if (db.inTransaction) throw new Error('durableTransaction cannot run inside another transaction');
       db.pragma('synchronous = FULL');
       try {
         return transaction(fn);
