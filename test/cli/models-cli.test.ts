@@ -268,3 +268,31 @@ describe('registry', () => {
     await expect(removeModel(models, 'absent')).rejects.toThrow(/No model package "absent"/);
   });
 });
+
+describe('models.* through the engine contract', () => {
+  it('createDemo, import, list and remove validate their params and results', async () => {
+    const { Engine } = await import('../../src/main/engine/engine');
+    const engine = Engine.open({ dataDir: join(root, 'engine-data'), transport: 'cli' });
+    try {
+      const demo = await engine.call('models.createDemo', {});
+      expect(demo).toMatchObject({ id: 'demo', ok: true, randomWeights: true, sourceRef: 'demo:tiny:0' });
+      const folder = writeTinyHfFolder(join(root, 'hf-engine'));
+      const imported = await engine.call('models.import', { folder, id: 'real' });
+      expect(imported).toMatchObject({
+        id: 'real',
+        randomWeights: false,
+        sourceKind: 'huggingface-folder',
+        sourceRef: folder,
+      });
+      const list = await engine.call('models.list', {});
+      expect(list.packages.map((p) => p.id)).toEqual(['demo', 'real']);
+      expect(list.defaultId).toBe('real');
+      await expect(engine.invoke('models.remove', { id: '../x' })).rejects.toThrow();
+      await expect(engine.invoke('models.createDemo', { preset: 'huge' })).rejects.toThrow();
+      expect(await engine.call('models.remove', { id: 'real' })).toEqual({ removed: 'real' });
+      expect((await engine.call('models.list', {})).defaultId).toBe('demo');
+    } finally {
+      engine.close();
+    }
+  });
+});
