@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scratchName } from '../../src/main/engine/store/scratch';
-import { openEngine, solidPng, tempDir } from './helpers';
+import { openEngine, sha256, solidPng, tempDir } from './helpers';
 
 let dir: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -81,11 +81,10 @@ describe('recovery on open', () => {
     }
   });
 
-  it('reports a registered image whose file is missing, and keeps its row', async () => {
+  it('reports a registered image whose file is missing, keeps its row, and a re-import restores the file', async () => {
     const first = openEngine(dir.path);
-    const report = await first.call('cases.importFiles', {
-      files: [{ name: 'lost.png', data: await solidPng(4, 4, [9, 8, 7]) }],
-    });
+    const png = await solidPng(4, 4, [9, 8, 7]);
+    const report = await first.call('cases.importFiles', { files: [{ name: 'lost.png', data: png }] });
     const o = report.outcomes[0]!;
     if (o.status !== 'imported') throw new Error('import failed');
     rmSync(first.store.imageFiles.absPath(first.store.images.get(o.imageId)!.relPath));
@@ -96,6 +95,12 @@ describe('recovery on open', () => {
       expect(engine.store.recovery.missingFiles).toEqual([o.imageId]);
       expect(engine.store.images.get(o.imageId)).not.toBeNull();
       expect(recoverEntries(engine)[0]).toMatchObject({ detail: { missingFiles: 1, missingImageIds: [o.imageId] } });
+
+      // Importing the same content again puts the file back.
+      const again = await engine.call('cases.importFiles', { files: [{ name: 'found.png', data: png }] });
+      expect(again.outcomes[0]).toMatchObject({ status: 'duplicate', imageId: o.imageId });
+      const restored = readFileSync(engine.store.imageFiles.absPath(engine.store.images.get(o.imageId)!.relPath));
+      expect(sha256(restored)).toBe(sha256(png));
     } finally {
       engine.close();
     }

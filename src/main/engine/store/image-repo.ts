@@ -30,7 +30,7 @@ export interface StoredImage extends ImageInfo {
 export interface ImageRepo {
   insert(image: NewImage): number;
   get(id: number): StoredImage | null;
-  findBySha(sha256: string): { id: number; caseId: number } | null;
+  findBySha(sha256: string): { id: number; caseId: number; relPath: string } | null;
   listForCase(caseId: number): StoredImage[];
   hasRelPath(relPath: string): boolean;
   /** Every managed file a row points at (recovery compares it with the folder). */
@@ -77,8 +77,8 @@ export function imageRepo(db: Database.Database): ImageRepo {
        @orientation, @sopInstanceUid, @seriesInstanceUid, @dicomJson, @importBatch, @importedAt)`,
   );
   const byId = db.prepare<[number], ImageRow>('SELECT * FROM images WHERE id = ?');
-  const bySha = db.prepare<[string], { id: number; case_id: number }>(
-    'SELECT id, case_id FROM images WHERE sha256 = ?',
+  const bySha = db.prepare<[string], { id: number; case_id: number; rel_path: string }>(
+    'SELECT id, case_id, rel_path FROM images WHERE sha256 = ?',
   );
   const byCase = db.prepare<[number], ImageRow>('SELECT * FROM images WHERE case_id = ? ORDER BY id');
   const byRelPath = db.prepare<[string], { id: number }>('SELECT id FROM images WHERE rel_path = ?');
@@ -96,7 +96,7 @@ export function imageRepo(db: Database.Database): ImageRepo {
     },
     findBySha(sha256) {
       const row = bySha.get(sha256);
-      return row ? { id: row.id, caseId: row.case_id } : null;
+      return row ? { id: row.id, caseId: row.case_id, relPath: row.rel_path } : null;
     },
     listForCase: (caseId) => byCase.all(caseId).map(toImage),
     hasRelPath: (relPath) => byRelPath.get(relPath) !== undefined,

@@ -4,6 +4,7 @@
  * One file failing never stops the batch; each file gets an outcome and an `import.progress` event.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { ImportOutcome, ImportReport } from '@shared/contract';
 import type { EngineEvents } from '../events';
@@ -107,7 +108,10 @@ async function importOne(
   const path = source.label;
   const sha256 = sha256Hex(bytes);
   const existing = store.images.findBySha(sha256);
-  if (existing) return { status: 'duplicate', path, caseId: existing.caseId, imageId: existing.id };
+  if (existing) {
+    if (!existsSync(store.imageFiles.absPath(existing.relPath))) await restoreFile(store, existing.relPath, bytes);
+    return { status: 'duplicate', path, caseId: existing.caseId, imageId: existing.id };
+  }
 
   const probe = await probeImage(bytes);
   const patientKey = store.patientKey(probe.patientId);
@@ -146,6 +150,19 @@ async function importOne(
   } finally {
     await rm(scratch, { force: true }); // already gone when it was renamed into place
   }
+}
+
+/** Importing the same content again puts back a managed file that went missing (same bytes: same hash). */
+async function restoreFile(store: Store, relPath: string, bytes: Uint8Array): Promise<void> {
+  const scratch = await store.imageFiles.writeScratch(bytes);
+  try {
+    store.transaction(() => {
+      if (!existsSync(store.imageFiles.absPath(relPath))) store.imageFiles.place(scratch, relPath);
+    });
+  } finally {
+    await rm(scratch, { force: true });
+  }
+  store.audit.record({ actor: 'system', action: 'image.file_restored', entity: 'image_file', entityId: relPath });
 }
 
 /** The file may have been renamed into place before the transaction failed; remove it under the lock if no row owns it. */
