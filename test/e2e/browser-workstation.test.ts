@@ -3,7 +3,7 @@
  * WebSocket client, and the engine behind it. Imports a PNG through the file input, checks the worklist and the case
  * viewer, and that a case imported by the CLI shows up in the browser. Screenshots go to test/artifacts/.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -171,6 +171,46 @@ run('browser workstation over vip serve', () => {
     expect(await page.getByLabel('Data folder').getAttribute('readonly')).not.toBeNull();
     await page.reload();
     await expect.poll(() => page.getByLabel('Reviewer name').inputValue()).toBe('Dr. Example');
+  });
+
+  it('imports files dropped anywhere on the worklist', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Worklist' }).click();
+    await expect.poll(() => page.getByTestId('case-count').textContent()).toContain('2 cases');
+    const png = (await readFile(join(work, 'second-upload.png'))).toString('base64');
+    const dataTransfer = await page.evaluateHandle((b64) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+      return dt;
+    }, png);
+    const target = page.locator('.screen--worklist');
+    await target.dispatchEvent('dragenter', { dataTransfer });
+    await page.locator('.drop-overlay').waitFor();
+    await target.dispatchEvent('dragover', { dataTransfer });
+    await target.dispatchEvent('drop', { dataTransfer });
+    const panel = page.locator('.import-panel');
+    await expect.poll(() => panel.textContent()).toContain('Import finished');
+    expect(await panel.locator('.import-item').textContent()).toContain('dropped.png');
+    await expect.poll(() => page.getByTestId('case-count').textContent()).toContain('3 cases');
+    expect(await page.locator('.drop-overlay').count()).toBe(0);
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('imports a picked folder, skipping hidden system files', async () => {
+    const { page } = browser;
+    const folder = join(work, 'series');
+    await mkdir(join(folder, 'sub'), { recursive: true });
+    await writeTestPng(join(folder, 'a.png'), 40, 40, 5);
+    await writeTestPng(join(folder, 'sub', 'b.png'), 40, 40, 6);
+    await writeFile(join(folder, '.DS_Store'), 'finder clutter');
+    await page.getByLabel('Folder to import').setInputFiles(folder);
+    const panel = page.locator('.import-panel');
+    await expect.poll(() => panel.textContent()).toContain('Import finished');
+    const names = await panel.locator('.import-item__name').allTextContents();
+    expect(names.sort()).toEqual(['series/a.png', 'series/sub/b.png']);
+    expect(await panel.textContent()).toContain('2 imported');
+    await expect.poll(() => page.getByTestId('case-count').textContent()).toContain('5 cases');
   });
 
   it('ran without console errors or CSP violations', () => {

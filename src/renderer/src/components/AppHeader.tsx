@@ -121,9 +121,11 @@ export function AppHeader(props: { route: Route; transport: 'electron' | 'http' 
           {props.transport === 'electron' ? 'Desktop' : 'Browser (vip serve)'}
         </span>
         <span className="app-header__data" title={info?.dataDir ?? toDisplayError(error).message}>
-          <span className="muted">Data </span>
-          {/* The box is right-to-left so a long path is cut at its start; bdi keeps the path itself in order. */}
-          <bdi>{info ? info.dataDir : error ? 'unknown' : '…'}</bdi>
+          <span className="muted">Data</span>
+          {/* Right-to-left so a long path is cut at its start; bdi keeps the path itself in order. */}
+          <span className="app-header__path">
+            <bdi>{info ? info.dataDir : error ? 'unknown' : '…'}</bdi>
+          </span>
         </span>
       </div>
     </header>
