@@ -173,6 +173,22 @@ describe('fetchFromHub', () => {
     expect(err.message).toMatch(/denied.*HF_TOKEN/);
   });
 
+  it('takes the token from HF_TOKEN when none is given', async () => {
+    server = await startHubServer(REPO, files(), { token: 'from-env' });
+    const { models } = dataFolder();
+    const saved = process.env['HF_TOKEN'];
+    process.env['HF_TOKEN'] = 'from-env';
+    try {
+      const { token: _none, ...noToken } = fast;
+      await fetchFromHub(REPO, { ...noToken, endpoint: server.endpoint, modelsDir: models, id: 'env-token' });
+    } finally {
+      if (saved === undefined) delete process.env['HF_TOKEN'];
+      else process.env['HF_TOKEN'] = saved;
+    }
+    expect(server.requests.some((r) => r.authorization === 'Bearer from-env')).toBe(true);
+    await loadPackage(join(models, 'env-token'));
+  });
+
   it('a checksum mismatch is rejected and leaves nothing under models/ or tmp/', async () => {
     server = await startHubServer(REPO, files(), { wrongSha256: { 'model.safetensors': 'ab'.repeat(32) } });
     const { models, tmp } = dataFolder();

@@ -28,7 +28,9 @@ export interface FetchProgress {
 
 export interface FetchOptions {
   revision?: string;
+  /** Defaults to $HF_ENDPOINT, else https://huggingface.co. */
   endpoint?: string;
+  /** Bearer token for private or gated repositories; defaults to $HF_TOKEN. Sent to the hub only, never to its CDN. */
   token?: string;
   /** Package id; defaults to the repository's name (`openai/clip-vit-base-patch32` → `clip-vit-base-patch32`). */
   id?: string;
@@ -93,7 +95,10 @@ export async function fetchFromHub(repoId: string, options: FetchOptions): Promi
   const downloadDir = join(tmpDir, `hub-${safeName(repo)}-${safeName(revision)}`);
   mkdirSync(downloadDir, { recursive: true });
 
-  const hub = new HubClient(endpoint, repo, revision, options);
+  const hub = new HubClient(endpoint, repo, revision, {
+    ...options,
+    token: options.token ?? process.env['HF_TOKEN'] ?? '',
+  });
   let files: FetchedFile[];
   try {
     files = await downloadCheckpoint(hub, repo, revision, downloadDir);
