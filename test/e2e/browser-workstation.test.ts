@@ -115,6 +115,26 @@ run('browser workstation over vip serve', () => {
     expect(fit).not.toBeNull();
     expect(Math.min(fit!.dw, fit!.dh)).toBeLessThan(2);
 
+    // Wheel zooms around the pointer, dragging pans, 0 fits again.
+    const viewport = page.locator('.stage__viewport');
+    const zoomText = page.locator('.stage__zoom');
+    const fitted = await zoomText.textContent();
+    const vb = (await viewport.boundingBox())!;
+    await page.mouse.move(vb.x + vb.width / 2, vb.y + vb.height / 2);
+    await page.mouse.wheel(0, -400);
+    await expect.poll(() => zoomText.textContent()).not.toBe(fitted);
+    const zoomed = parseInt((await zoomText.textContent()) ?? '', 10);
+    expect(zoomed).toBeGreaterThan(parseInt(fitted ?? '', 10));
+    const before = (await stageImage.boundingBox())!;
+    await page.mouse.down();
+    await page.mouse.move(vb.x + vb.width / 2 + 60, vb.y + vb.height / 2 + 30, { steps: 4 });
+    await page.mouse.up();
+    const after = (await stageImage.boundingBox())!;
+    expect(Math.round(after.x - before.x)).toBe(60);
+    expect(Math.round(after.y - before.y)).toBe(30);
+    await viewport.press('0');
+    await expect.poll(() => zoomText.textContent()).toBe(fitted);
+
     const notes = page.getByLabel('Notes');
     await notes.fill('Left lower zone opacity; compare with prior.');
     await page.getByRole('button', { name: 'Save notes' }).click();
