@@ -75,13 +75,14 @@ function hardenSession(): void {
 app.enableSandbox();
 if (!app.requestSingleInstanceLock()) app.quit();
 
-void app.whenReady().then(() => {
+void app.whenReady().then(async () => {
   hardenSession();
   const engine = Engine.open({
     dataDir: process.env['VIP_DATA_DIR'] ?? app.getPath('userData'),
     transport: 'electron',
     sqliteNativeBinding: electronSqliteBinding(),
   });
+  await engine.ensureModels();
   createWindow(engine);
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(engine);

@@ -62,9 +62,9 @@ describe.skipIf(!binary)('Electron window (live)', () => {
     try {
       const page = await app.firstWindow();
       const globals = await page.evaluate(() => ({
-        vip: typeof (window as unknown as { vip?: unknown }).vip,
-        require: typeof (window as unknown as { require?: unknown }).require,
-        process: typeof (window as unknown as { process?: unknown }).process,
+        vip: typeof (globalThis as unknown as { vip?: unknown }).vip,
+        require: typeof (globalThis as unknown as { require?: unknown }).require,
+        process: typeof (globalThis as unknown as { process?: unknown }).process,
       }));
       expect(globals).toEqual({ vip: 'object', require: 'undefined', process: 'undefined' });
     } finally {
@@ -96,7 +96,9 @@ describe('npm start without the Electron binary', () => {
         });
         child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
       });
-      expect(stderr.split('\n')[0]).toMatch(/^Electron binary not installed \(fetch it with `npm run electron:fetch`\)/);
+      expect(stderr.split('\n')[0]).toMatch(
+        /^Electron binary not installed \(fetch it with `npm run electron:fetch`\)/,
+      );
       expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+\n/);
     } finally {
       child.kill('SIGTERM');

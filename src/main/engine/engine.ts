@@ -11,6 +11,7 @@ import type { EngineContext, Transport } from './context';
 import { EngineEvents } from './events';
 import { handlers, type Handler } from './handlers';
 import { dataPaths, type DataPaths } from './paths';
+import { ensureDemoPackage } from './model/registry';
 import { openStore, type Store } from './store/store';
 
 export interface EngineOptions {
@@ -61,6 +62,11 @@ export class Engine {
   /** Typed entry point for in-process callers (CLI commands, tests). Same validation as `invoke`. */
   async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
     return (await this.invoke(method, params)) as Result<M>;
+  }
+
+  /** Interactive hosts (desktop app, browser host) start with a usable CLIP: the demo when nothing is imported. */
+  async ensureModels(): Promise<void> {
+    await ensureDemoPackage(this.paths.models);
   }
 
   actor(): string {

@@ -14,6 +14,7 @@ export function registerServeCommand(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw userError(`--port must be 0..65535, got ${opts.port}`);
         const engine = ctx.engine();
+        await engine.ensureModels();
         const rendererDir = findRendererDir();
         const server = await startServer({ engine, port, rendererDir });
         // First stdout line is the address: scripts and tests read it.
