@@ -199,6 +199,10 @@ run('browser workstation over vip serve', () => {
     await expect.poll(() => page.getByTestId('case-count').textContent()).toContain('2 cases');
     const png = (await readFile(join(work, 'second-upload.png'))).toString('base64');
     const dataTransfer = await page.evaluateHandle((b64) => {
+      // Runs in the page; Node's type-check project has no DOM types, hence the structural cast.
+      const { DataTransfer } = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(file: File): void } };
+      };
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
       const dt = new DataTransfer();
       dt.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
