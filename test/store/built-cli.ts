@@ -1,10 +1,11 @@
 /**
  * Running the built CLI (`node bin/vip.js`) in a child process, as a user would. The bundle comes from
- * `npm run build`; when it is missing (a fresh clone running vitest alone) it is built once, under a lock
- * so parallel test files do not build over each other.
+ * `npm run build`; when it is missing or older than the main-process sources (a fresh clone running vitest
+ * alone, or sources edited since the last build) it is rebuilt, under a lock so parallel test files do not
+ * build over each other.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,12 +13,30 @@ export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const vipBin = join(repoRoot, 'bin', 'vip.js');
 const bundle = join(repoRoot, 'out', 'main', 'cli.js');
 
+const STALE_LOCK_MS = 10 * 60 * 1000;
+
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** Newest modification time of the sources bundled into the CLI. */
+function newestSource(): number {
+  let newest = 0;
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (/\.(ts|json)$/.test(entry.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const dir of ['src/main', 'src/shared']) walk(join(repoRoot, dir));
+  return Math.max(newest, statSync(join(repoRoot, 'package.json')).mtimeMs);
+}
+
+const upToDate = (): boolean => existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource();
+
 export function ensureBuiltCli(): void {
-  if (existsSync(bundle)) return;
+  if (upToDate()) return;
   const lock = join(repoRoot, 'out', '.vip-test-build.lock');
   mkdirSync(join(repoRoot, 'out'), { recursive: true });
   for (;;) {
@@ -25,12 +44,15 @@ export function ensureBuiltCli(): void {
       mkdirSync(lock);
       break;
     } catch {
-      if (existsSync(bundle)) return;
+      if (upToDate()) return;
+      // A lock left by a test run that was killed mid-build.
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
       sleep(500);
     }
   }
   try {
-    if (existsSync(bundle)) return;
+    if (upToDate()) return;
     const build = spawnSync('npm', ['run', 'build'], {
       cwd: repoRoot,
       encoding: 'utf8',
