@@ -9,7 +9,7 @@ import type { DicomAttributes } from './dicom-attributes';
 import { isNativeLittleEndian, transferSyntaxLabel } from './transfer-syntax';
 
 export type DicomFrame =
-  | { kind: 'gray'; width: number; height: number; values: Float64Array; monochrome1: boolean }
+  | { kind: 'gray'; width: number; height: number; values: Float32Array; monochrome1: boolean }
   | { kind: 'rgb'; width: number; height: number; data: Uint8Array };
 
 /** Why this file cannot be decoded by this version, or null when it can. */
@@ -63,10 +63,11 @@ export function decodeFrame(ds: DataSet, a: DicomAttributes, frame: number): Dic
   const view = new DataView(bytes.buffer, bytes.byteOffset + start, frameByteLength(a));
   const n = a.rows * a.columns;
   if (a.samplesPerPixel === 3) return { kind: 'rgb', width: a.columns, height: a.rows, data: readColour(view, a, n) };
-  const stored = readStoredValues(view, a, n);
+  const stored = storedValueReader(view, a);
   const slope = a.rescaleSlope === 0 ? 1 : a.rescaleSlope;
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = stored[i]! * slope + a.rescaleIntercept;
+  // Float32 halves the memory of large frames; display needs far less precision than it keeps.
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) values[i] = stored(i) * slope + a.rescaleIntercept;
   return {
     kind: 'gray',
     width: a.columns,
@@ -77,24 +78,23 @@ export function decodeFrame(ds: DataSet, a: DicomAttributes, frame: number): Dic
 }
 
 /** Stored values: the BitsStored bits ending at HighBit, sign-extended when PixelRepresentation is 1. */
-function readStoredValues(view: DataView, a: DicomAttributes, n: number): Float64Array {
-  const out = new Float64Array(n);
+function storedValueReader(view: DataView, a: DicomAttributes): (i: number) => number {
   const bits = a.bitsStored;
-  const shift = Math.max(0, a.highBit + 1 - bits);
+  const divisor = 2 ** Math.max(0, a.highBit + 1 - bits);
   const range = 2 ** bits;
   const signBit = 2 ** (bits - 1);
   const signed = a.pixelRepresentation === 1;
-  for (let i = 0; i < n; i++) {
-    let raw: number;
-    if (a.bitsAllocated === 8) raw = view.getUint8(i);
-    else if (a.bitsAllocated === 16) raw = view.getUint16(i * 2, true);
-    else raw = view.getUint32(i * 4, true);
+  const raw =
+    a.bitsAllocated === 8
+      ? (i: number) => view.getUint8(i)
+      : a.bitsAllocated === 16
+        ? (i: number) => view.getUint16(i * 2, true)
+        : (i: number) => view.getUint32(i * 4, true);
+  return (i) => {
     // Arithmetic instead of bit operators: 32-bit values overflow JavaScript's signed 32-bit bit ops.
-    let v = Math.floor(raw / 2 ** shift) % range;
-    if (signed && v >= signBit) v -= range;
-    out[i] = v;
-  }
-  return out;
+    const v = Math.floor(raw(i) / divisor) % range;
+    return signed && v >= signBit ? v - range : v;
+  };
 }
 
 function readColour(view: DataView, a: DicomAttributes, n: number): Uint8Array {
