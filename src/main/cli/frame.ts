@@ -59,8 +59,6 @@ export function action<A extends unknown[]>(
 
 /** Parse argv and run; returns the exit code instead of exiting, so tests can call it. */
 export async function runCli(program: Command, argv: string[]): Promise<number> {
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -12,7 +12,11 @@ export function buildProgram(): Command {
     .version(APP_VERSION, '-V, --version')
     .option('--data <dir>', 'data folder (default: $VIP_DATA_DIR, else the per-user app data folder)')
     .option('--json', 'print results as JSON')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Set before any subcommand is added: commander copies these settings to subcommands at creation, so usage
+    // errors anywhere reach runCli (exit 2) instead of exiting inside commander.
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerCaseCommands(program);
   registerServeCommand(program);
   registerModelCommands(program);

@@ -158,8 +158,4 @@ export function registerCaseCommands(program: Command): void {
         ctx.print(detail, caseText);
       }),
     );
-
-  // Commander copies exitOverride only to subcommands added after it is set, and runCli sets it on the root
-  // after registration: without this a usage error here would exit 1 from inside commander instead of 2.
-  for (const command of [cases, ...cases.commands]) command.exitOverride();
 }

@@ -27,7 +27,7 @@ function embedText(images: string[], texts: string[]): (r: EmbedResult) => strin
 }
 
 export function registerEmbedCommand(program: Command): void {
-  const embed = program
+  program
     .command('embed')
     .description('CLIP features of images and texts, in the order given (projected, not normalised)')
     .option('--model <id>', 'model package (default: the first with real weights, else the demo)')
@@ -47,6 +47,4 @@ export function registerEmbedCommand(program: Command): void {
         }
       }),
     );
-  // Usage errors exit 2 through runCli (see the note in commands/models.ts).
-  embed.exitOverride();
 }

@@ -170,8 +170,4 @@ export function registerModelCommands(program: Command): void {
         ctx.print({ removed: id }, () => `Removed model package "${id}"`);
       }),
     );
-
-  // runCli sets exitOverride on the root after registration and commander copies it only to later subcommands:
-  // without this a usage error here would exit 1 from inside commander instead of 2.
-  for (const command of [models, ...models.commands]) command.exitOverride();
 }
