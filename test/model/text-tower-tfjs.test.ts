@@ -239,8 +239,9 @@ describe('TfjsTextTower memory and weights', () => {
     const before = tf.memory().numTensors;
     const t = new TfjsTextTower(config, weights);
     const held = tf.memory().numTensors - before;
-    // token + position tables, per layer 12 tensors (2 LN × 2, qkv ×2, out ×2, fc1 ×2, fc2 ×2), final LN ×2, projection.
-    expect(held).toBe(2 + 12 * config.numLayers + 3);
+    // token + position tables; per layer 2 LayerNorms (2 each) and 6 linear layers (kernel, weight, bias); final
+    // LayerNorm; projection (kernel, weight).
+    expect(held).toBe(2 + 22 * config.numLayers + 2 + 2);
     t.encodeIds([[49406, 1, 49407]]).dispose();
     t.dispose();
     expect(tf.memory().numTensors).toBe(before);

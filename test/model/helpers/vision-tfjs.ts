@@ -21,8 +21,8 @@ export function visionForwardTfjs(
     return tf.tensor(t.data, [...t.shape]);
   };
   const linear = (x: tf.Tensor2D, prefix: string, bias = true): tf.Tensor2D => {
-    const y = tf.matMul(x, get(`${prefix}.weight`) as tf.Tensor2D, false, true); // x Wᵀ, W as [out, in]
-    return bias ? tf.add<tf.Tensor2D>(y, get(`${prefix}.bias`)) : y;
+    const y = tf.matMul<tf.Tensor2D>(x, get(`${prefix}.weight`), false, true); // x Wᵀ, W as [out, in]
+    return bias ? (tf.add(y, get(`${prefix}.bias`)) as tf.Tensor2D) : y;
   };
   const layerNorm = (x: tf.Tensor2D, prefix: string): tf.Tensor2D => {
     const mean = tf.mean(x, 1, true);

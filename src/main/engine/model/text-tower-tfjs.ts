@@ -23,18 +23,28 @@ interface LayerNormWeights {
   beta: tf.Tensor1D;
 }
 
+/**
+ * A frozen linear layer `x · Wᵀ + b`, held in both layouts: `kernel` = Wᵀ `[in, out]` for the forward pass and
+ * `weight` = W `[out, in]` (the Hugging Face layout) for the backward pass `dx = dy · W`. Both products are then
+ * plain, untransposed matMuls: on the wasm backend a matMul with a transposed operand is several times slower, and
+ * the backward pass is what CoP training repeats. The price is a second copy of each matrix.
+ */
+interface Dense {
+  kernel: tf.Tensor2D;
+  weight: tf.Tensor2D;
+  bias?: tf.Tensor1D;
+}
+
 interface BlockWeights {
   ln1: LayerNormWeights;
-  /** q, k and v stacked as one `[W, 3W]` matrix (already transposed; q pre-scaled by head_dim^-½). */
-  qkvKernel: tf.Tensor2D;
-  qkvBias: tf.Tensor1D;
-  outKernel: tf.Tensor2D;
-  outBias: tf.Tensor1D;
+  /** q carries the attention scale head_dim^-½ in its weight and bias. */
+  q: Dense;
+  k: Dense;
+  v: Dense;
+  out: Dense;
   ln2: LayerNormWeights;
-  fc1Kernel: tf.Tensor2D;
-  fc1Bias: tf.Tensor1D;
-  fc2Kernel: tf.Tensor2D;
-  fc2Bias: tf.Tensor1D;
+  fc1: Dense;
+  fc2: Dense;
 }
 
 /** Masked scores get this instead of -Infinity: exp() is exactly 0 in float32 either way, and gradients stay finite. */
@@ -46,7 +56,7 @@ export class TfjsTextTower {
   private readonly positionEmbedding: tf.Tensor2D;
   private readonly blocks: BlockWeights[];
   private readonly finalLn: LayerNormWeights;
-  private readonly projectionKernel: tf.Tensor2D;
+  private readonly projection: Dense;
   private readonly owned: tf.Tensor[] = [];
   private disposed = false;
 
@@ -59,8 +69,13 @@ export class TfjsTextTower {
     try {
       const take = (name: string, shape: readonly number[]): Float32Array => readWeight(weights, name, shape);
       const vec = (name: string, n: number): tf.Tensor1D => this.own(tf.tensor1d(take(name, [n])));
-      const kernel = (name: string, out: number, inp: number): tf.Tensor2D =>
-        this.own(tf.tensor2d(transpose2d(take(name, [out, inp]), out, inp), [inp, out]));
+      const linear = (weight: Float32Array, out: number, inp: number, bias?: Float32Array): Dense => ({
+        kernel: this.own(tf.tensor2d(transpose2d(weight, out, inp), [inp, out])),
+        weight: this.own(tf.tensor2d(weight, [out, inp])),
+        ...(bias === undefined ? {} : { bias: this.own(tf.tensor1d(bias)) }),
+      });
+      const hf = (prefix: string, out: number, inp: number): Dense =>
+        linear(take(`${prefix}.weight`, [out, inp]), out, inp, take(`${prefix}.bias`, [out]));
       const ln = (prefix: string): LayerNormWeights => ({
         gamma: vec(`${prefix}.weight`, w),
         beta: vec(`${prefix}.bias`, w),
@@ -79,22 +94,25 @@ export class TfjsTextTower {
       this.blocks = [];
       for (let i = 0; i < config.numLayers; i++) {
         const p = `text_model.encoder.layers.${i}`;
-        const qkv = stackQkv(take, `${p}.self_attn`, w, scale);
         this.blocks.push({
           ln1: ln(`${p}.layer_norm1`),
-          qkvKernel: this.own(tf.tensor2d(qkv.kernel, [w, 3 * w])),
-          qkvBias: this.own(tf.tensor1d(qkv.bias)),
-          outKernel: kernel(`${p}.self_attn.out_proj.weight`, w, w),
-          outBias: vec(`${p}.self_attn.out_proj.bias`, w),
+          q: linear(
+            take(`${p}.self_attn.q_proj.weight`, [w, w]).map((x) => x * scale),
+            w,
+            w,
+            take(`${p}.self_attn.q_proj.bias`, [w]).map((x) => x * scale),
+          ),
+          k: hf(`${p}.self_attn.k_proj`, w, w),
+          v: hf(`${p}.self_attn.v_proj`, w, w),
+          out: hf(`${p}.self_attn.out_proj`, w, w),
           ln2: ln(`${p}.layer_norm2`),
-          fc1Kernel: kernel(`${p}.mlp.fc1.weight`, inner, w),
-          fc1Bias: vec(`${p}.mlp.fc1.bias`, inner),
-          fc2Kernel: kernel(`${p}.mlp.fc2.weight`, w, inner),
-          fc2Bias: vec(`${p}.mlp.fc2.bias`, w),
+          fc1: hf(`${p}.mlp.fc1`, inner, w),
+          fc2: hf(`${p}.mlp.fc2`, w, inner),
         });
       }
       this.finalLn = ln('text_model.final_layer_norm');
-      this.projectionKernel = kernel('text_projection.weight', config.projectionDim, w);
+      const e = config.projectionDim;
+      this.projection = linear(take('text_projection.weight', [e, w]), e, w);
     } catch (err) {
       this.dispose();
       throw err;
@@ -148,7 +166,7 @@ export class TfjsTextTower {
       for (const block of this.blocks) h = this.block(h, block, n, len, mask);
       const eot = this.readRows(h, eotIndex, n, len);
       const normed = layerNorm(eot, this.finalLn, this.config.layerNormEps);
-      return tf.matMul(normed, this.projectionKernel);
+      return dense(normed, this.projection);
     });
   }
 
@@ -170,16 +188,18 @@ export class TfjsTextTower {
   private block(h: tf.Tensor2D, b: BlockWeights, n: number, len: number, mask: tf.Tensor2D): tf.Tensor2D {
     const { hiddenSize: w, numHeads: heads, layerNormEps: eps } = this.config;
     const d = w / heads;
-    const qkv = dense(layerNorm(h, b.ln1, eps), b.qkvKernel, b.qkvBias);
-    // [N·L, 3W] → [N, 3H, L, D]: q, k and v heads along one axis, split in three.
-    const byHead = tf.transpose(tf.reshape(qkv, [n, len, 3 * heads, d]), [0, 2, 1, 3]);
-    const [q, k, v] = tf.split(byHead, 3, 1) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-    const scores = tf.add(tf.matMul(q, k, false, true), mask);
+    const x = layerNorm(h, b.ln1, eps);
+    // Heads by reshape and transpose: q and v to [N, H, L, D], k straight to [N, H, D, L] so that q·kᵀ is an
+    // untransposed matMul (see Dense).
+    const q = tf.transpose(tf.reshape(dense(x, b.q), [n, len, heads, d]), [0, 2, 1, 3]);
+    const kT = tf.transpose(tf.reshape(dense(x, b.k), [n, len, heads, d]), [0, 2, 3, 1]);
+    const v = tf.transpose(tf.reshape(dense(x, b.v), [n, len, heads, d]), [0, 2, 1, 3]);
+    const scores = tf.add(tf.matMul(q, kT), mask);
     const context = tf.matMul(tf.softmax(scores), v);
     const merged = tf.reshape<tf.Rank.R2>(tf.transpose(context, [0, 2, 1, 3]), [n * len, w]);
-    const attended = tf.add<tf.Tensor2D>(h, dense(merged, b.outKernel, b.outBias));
-    const up = dense(layerNorm(attended, b.ln2, eps), b.fc1Kernel, b.fc1Bias);
-    const down = dense(activate(up, this.config.hiddenAct), b.fc2Kernel, b.fc2Bias);
+    const attended = tf.add<tf.Tensor2D>(h, dense(merged, b.out));
+    const up = dense(layerNorm(attended, b.ln2, eps), b.fc1);
+    const down = dense(activate(up, this.config.hiddenAct), b.fc2);
     return tf.add<tf.Tensor2D>(attended, down);
   }
 
@@ -231,11 +251,18 @@ export function insertContext(x: tf.Tensor3D, context: tf.Tensor2D | tf.Tensor3D
 }
 
 /**
- * `x · kernel + bias`. Deliberately not tf.fused.matMul: its custom gradient eagerly computes the (frozen) kernel's
- * and bias's gradients too, while the tape's lazy per-input gradients here compute only what reaches `x`.
+ * `x · Wᵀ + b` with a custom gradient that flows to `x` only (the layer is frozen): one untransposed matMul each way.
+ * (tf.fused.matMul would also compute the unused weight and bias gradients, eagerly.)
  */
-function dense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
-  return tf.add(tf.matMul(x, kernel), bias);
+function dense(x: tf.Tensor2D, layer: Dense): tf.Tensor2D {
+  const op = tf.customGrad<tf.Tensor2D>((input) => {
+    const product = tf.matMul<tf.Tensor2D>(input as tf.Tensor2D, layer.kernel);
+    return {
+      value: layer.bias === undefined ? product : tf.add<tf.Tensor2D>(product, layer.bias),
+      gradFunc: (dy) => tf.matMul(dy, layer.weight),
+    };
+  });
+  return op(x);
 }
 
 function layerNorm(x: tf.Tensor2D, p: LayerNormWeights, eps: number): tf.Tensor2D {
@@ -288,25 +315,4 @@ function transpose2d(data: Float32Array, rows: number, cols: number): Float32Arr
   const out = new Float32Array(data.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c] ?? 0;
   return out;
-}
-
-/** q, k, v (`[W, W]` each, HF `[out, in]`) as one `[W, 3W]` kernel; q's weight and bias carry the attention scale. */
-function stackQkv(
-  take: (name: string, shape: readonly number[]) => Float32Array,
-  prefix: string,
-  w: number,
-  qScale: number,
-): { kernel: Float32Array; bias: Float32Array } {
-  const kernel = new Float32Array(w * 3 * w);
-  const bias = new Float32Array(3 * w);
-  (['q_proj', 'k_proj', 'v_proj'] as const).forEach((name, part) => {
-    const s = part === 0 ? qScale : 1;
-    const weight = take(`${prefix}.${name}.weight`, [w, w]);
-    const b = take(`${prefix}.${name}.bias`, [w]);
-    for (let out = 0; out < w; out++) {
-      bias[part * w + out] = (b[out] ?? 0) * s;
-      for (let inp = 0; inp < w; inp++) kernel[inp * 3 * w + part * w + out] = (weight[out * w + inp] ?? 0) * s;
-    }
-  });
-  return { kernel, bias };
 }

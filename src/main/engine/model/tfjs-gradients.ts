@@ -42,6 +42,15 @@ function expandReduced(dy: tf.Tensor, xShape: readonly number[], axes: readonly 
   return tf.mul(tf.reshape(dy, kept), tf.ones([...xShape]));
 }
 
+/**
+ * op(a)·op(b) with the transposes done as explicit copies: on the wasm backend a matMul with a transposed operand is
+ * several times slower than transposing first (the copy is linear in the operand, the product is not).
+ */
+function product(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  const swapLast = (t: tf.Tensor): tf.Tensor => tf.transpose(t, [...Array(t.rank - 2).keys(), t.rank - 1, t.rank - 2]);
+  return tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
+}
+
 const float = (t: tf.Tensor): tf.Tensor => (t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
 
 type Binary = (dy: tf.Tensor, a: tf.Tensor, b: tf.Tensor, y: tf.Tensor | undefined) => [tf.Tensor, tf.Tensor];
@@ -327,8 +336,9 @@ const configs: tf.GradConfig[] = [
       const d = single(dy);
       const ta = attrs['transposeA'] === true;
       const tb = attrs['transposeB'] === true;
-      const da = (): tf.Tensor => (ta ? tf.matMul(b, d, tb, true) : tf.matMul(d, b, false, !tb));
-      const db = (): tf.Tensor => (tb ? tf.matMul(d, a, true, ta) : tf.matMul(a, d, !ta, false));
+      // C = op(A)·op(B): dA = dC·op(B)ᵀ (or its transpose when A was transposed), dB likewise.
+      const da = (): tf.Tensor => (ta ? product(b, d, tb, true) : product(d, b, false, !tb));
+      const db = (): tf.Tensor => (tb ? product(d, a, true, ta) : product(a, d, !ta, false));
       return { a: () => unbroadcast(da(), a.shape), b: () => unbroadcast(db(), b.shape) };
     },
   },
