@@ -1,6 +1,12 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { preprocessBatch, preprocessImage, resizedSize, type RawPixels } from '../../src/main/engine/model/preprocess';
+import {
+  optionsFromManifest,
+  preprocessBatch,
+  preprocessImage,
+  resizedSize,
+  type RawPixels,
+} from '../../src/main/engine/model/preprocess';
 import { seededRandom } from './helpers/random-weights';
 
 // The CLIP constants, restated here rather than imported so a typo in either place shows.
@@ -68,6 +74,25 @@ describe('preprocessImage', () => {
     expectCropOf(await preprocessImage(odd, { size: S }), odd, 1, 0);
     const tall = randomRgb(S, S + 5, 3);
     expectCropOf(await preprocessImage(await png(tall), { size: S }), tall, 0, 2);
+  });
+
+  it('resizes to a shortest edge larger than the crop when asked, then crops the middle', async () => {
+    // 80 × 40 with shortest edge 40 needs no resampling; the 32-pixel crop starts at (24, 4).
+    const src = randomRgb(80, 40, 4);
+    expectCropOf(await preprocessImage(src, { size: S, shortestEdge: 40 }), src, 24, 4);
+    const manifest = {
+      imageSize: 40,
+      cropSize: S,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+      resample: 'bicubic',
+    } as const;
+    expect(optionsFromManifest({ ...manifest, mean: [...manifest.mean], std: [...manifest.std] })).toEqual({
+      size: S,
+      shortestEdge: 40,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+    });
   });
 
   it('scales the shorter side to the input size and crops the middle (landscape)', async () => {

@@ -3,11 +3,13 @@
  * copied to three channels) → resize so the shorter side equals the input size, bicubic → center crop → /255 →
  * normalise per channel → Float32Array in CHW order, ready for the ONNX vision tower's `pixel_values`.
  *
- * Sizes follow Hugging Face's CLIPImageProcessor: the longer side becomes floor(size · long / short) and the crop
- * offset is floor((side − size) / 2). An image already at the input size is not resampled at all.
+ * Sizes follow Hugging Face's CLIPImageProcessor: the shorter side becomes the shortest edge (usually the input size),
+ * the longer floor(edge · long / short), and the crop offset is floor((side − size) / 2). An image already at the
+ * resized size is not resampled at all.
  */
 import sharp from 'sharp';
 import { VipError, badInput } from '@shared/errors';
+import type { Preprocessing } from './package';
 
 export const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
 export const CLIP_STD = [0.26862954, 0.26130258, 0.27577711] as const;
@@ -26,10 +28,17 @@ export interface RawPixels {
 export type ImageInput = Uint8Array | RawPixels;
 
 export interface PreprocessOptions {
-  /** The model's input size (square), e.g. 224. */
+  /** The model's input size (square), e.g. 224: the side of the center crop. */
   size: number;
+  /** The shorter side after resizing, before the crop (HF `size.shortest_edge`); default `size`. */
+  shortestEdge?: number;
   mean?: Triple;
   std?: Triple;
+}
+
+/** Options from a model package manifest's `preprocessing` block. */
+export function optionsFromManifest(p: Preprocessing): PreprocessOptions {
+  return { size: p.cropSize, shortestEdge: p.imageSize, mean: p.mean, std: p.std };
 }
 
 /** 8-bit interleaved RGB. */
@@ -87,7 +96,7 @@ async function preprocessInto(
   offset: number,
 ): Promise<void> {
   const rgb = await toRgb(input, name);
-  const resized = await resize(rgb, options.size, name);
+  const resized = await resize(rgb, options.shortestEdge ?? options.size, name);
   normaliseCenterCrop(resized, options, out, offset);
 }
 
@@ -172,6 +181,13 @@ function normaliseCenterCrop(rgb: Rgb, options: PreprocessOptions, out: Float32A
 function checkOptions(options: PreprocessOptions): void {
   if (!Number.isInteger(options.size) || options.size < 1) {
     throw new VipError('internal', `preprocess: input size ${options.size} is not a positive integer`);
+  }
+  const edge = options.shortestEdge;
+  if (edge !== undefined && (!Number.isInteger(edge) || edge < options.size)) {
+    throw new VipError(
+      'internal',
+      `preprocess: shortest edge ${edge} is not a whole number ≥ the crop ${options.size}`,
+    );
   }
   for (const [label, v] of [
     ['mean', options.mean],
