@@ -1,14 +1,15 @@
-/** The window: header with navigation, the current screen (each behind its own error boundary), problem reports. */
+/** The window: header with navigation, the demo-model warning, the current screen (each behind its own error boundary), problem reports. */
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useVip } from './api/vip-context';
 import { AppHeader, ConnectionBanner } from './components/AppHeader';
 import { ErrorBoundary } from './components/ErrorBoundary';
+import { ModelBanner } from './components/ModelBanner';
 import { ProblemReports } from './components/ProblemReports';
 import { routeHref, useRoute, type Route } from './lib/router';
-import { ModelsScreen } from './screens/placeholders/ModelsScreen';
 import { SymptomsScreen } from './screens/placeholders/SymptomsScreen';
 import { TrainingScreen } from './screens/placeholders/TrainingScreen';
 import { SettingsScreen } from './screens/settings/SettingsScreen';
+import { ModelsScreen } from './screens/models/ModelsScreen';
 import { CaseViewer } from './screens/viewer/CaseViewer';
 import { WorklistScreen } from './screens/worklist/WorklistScreen';
 
@@ -64,6 +65,7 @@ export function App(): ReactNode {
     <div className="app">
       <AppHeader route={route} transport={api.transport} />
       <ConnectionBanner />
+      <ModelBanner />
       <main id="main" className="app-main" ref={mainRef} tabIndex={-1}>
         <ErrorBoundary key={key}>
           <Screen route={route} />

@@ -2,6 +2,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { connectionOf } from './api/connection';
+import { ModelsProvider } from './api/models-state';
 import { VipProvider } from './api/vip-context';
 import { installBrowserVip } from './api/browser-vip';
 import { App } from './App';
@@ -9,6 +10,7 @@ import './styles/base.css';
 import './styles/layout.css';
 import './styles/worklist.css';
 import './styles/viewer.css';
+import './styles/models.css';
 
 const client = installBrowserVip();
 const api = window.vip;
@@ -19,7 +21,9 @@ if (!api) throw new Error('window.vip is missing');
 createRoot(root).render(
   <StrictMode>
     <VipProvider api={api} connection={connectionOf(client)}>
-      <App />
+      <ModelsProvider>
+        <App />
+      </ModelsProvider>
     </VipProvider>
   </StrictMode>,
 );

@@ -5,6 +5,7 @@ import { useConnection, useConnectionSource, useOnReconnect, useVip } from '../a
 import type { ConnectionState } from '../api/ws-client';
 import { toDisplayError } from '../lib/errors';
 import { routeHref, type Route } from '../lib/router';
+import { useNow } from '../lib/use-now';
 
 const NAV: Array<{ route: Route; label: string }> = [
   { route: { name: 'worklist' }, label: 'Worklist' },
@@ -32,16 +33,6 @@ function connectionLabel(state: ConnectionState, now: number): string {
     case 'closed':
       return 'Closed';
   }
-}
-
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, [active]);
-  return now;
 }
 
 function ConnectionBadge(): ReactNode {

@@ -1,0 +1,112 @@
+/**
+ * The installed CLIP packages, loaded once for the whole window: the Models screen lists them and the shell's banner
+ * warns while the default has random weights. Model changes run here (not in the screen) so a long one keeps its busy
+ * state, and refreshes the list when it ends, even if the user has moved to another screen meanwhile.
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { Result } from '@shared/contract';
+import { useOnReconnect, useVip } from './vip-context';
+
+export type ModelList = Result<'models.list'>;
+export type ModelAction = 'create' | 'import' | 'remove';
+
+/** The model change in progress; one at a time, since each can take minutes and gigabytes. */
+export interface ModelTask {
+  action: ModelAction;
+  label: string;
+  startedAt: number;
+}
+
+/** How the last model change ended: a message on success, the error otherwise. */
+export type ModelOutcome =
+  { action: ModelAction; ok: true; message: string } | { action: ModelAction; ok: false; error: unknown };
+
+export interface ModelsView {
+  list: ModelList | null;
+  loadError: unknown;
+  refreshing: boolean;
+  task: ModelTask | null;
+  outcome: ModelOutcome | null;
+}
+
+export interface ModelsRuntime {
+  view: ModelsView;
+  refresh(): void;
+  /** Runs `work` as the current task; `work` returns the success message. Resolves to whether it succeeded. */
+  run(action: ModelAction, label: string, work: () => Promise<string>): Promise<boolean>;
+  dismissOutcome(): void;
+}
+
+const ModelsContext = createContext<ModelsRuntime | null>(null);
+
+export function ModelsProvider(props: { children: ReactNode }): ReactNode {
+  const api = useVip();
+  const [list, setList] = useState<ModelList | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  // Each refresh is a new attempt; the list request of an older attempt is ignored when it answers late.
+  const [attempt, setAttempt] = useState(0);
+  const [settled, setSettled] = useState(-1);
+  const [task, setTask] = useState<ModelTask | null>(null);
+  const [outcome, setOutcome] = useState<ModelOutcome | null>(null);
+  const running = useRef(false);
+
+  const refresh = useCallback(() => setAttempt((a) => a + 1), []);
+  useOnReconnect(refresh);
+
+  useEffect(() => {
+    let live = true;
+    api.call('models.list', {}).then(
+      (next) => {
+        if (!live) return;
+        setList(next);
+        setLoadError(null);
+        setSettled(attempt);
+      },
+      (err: unknown) => {
+        if (!live) return;
+        setLoadError(err);
+        setSettled(attempt);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, attempt]);
+  const refreshing = settled !== attempt;
+
+  const run = useCallback(
+    async (action: ModelAction, label: string, work: () => Promise<string>): Promise<boolean> => {
+      if (running.current) return false;
+      running.current = true;
+      setTask({ action, label, startedAt: Date.now() });
+      setOutcome(null);
+      try {
+        const message = await work();
+        setOutcome({ action, ok: true, message });
+        return true;
+      } catch (error) {
+        setOutcome({ action, ok: false, error });
+        return false;
+      } finally {
+        running.current = false;
+        setTask(null);
+        refresh();
+      }
+    },
+    [refresh],
+  );
+
+  const dismissOutcome = useCallback(() => setOutcome(null), []);
+
+  const value = useMemo<ModelsRuntime>(
+    () => ({ view: { list, loadError, refreshing, task, outcome }, refresh, run, dismissOutcome }),
+    [list, loadError, refreshing, task, outcome, refresh, run, dismissOutcome],
+  );
+  return <ModelsContext.Provider value={value}>{props.children}</ModelsContext.Provider>;
+}
+
+export function useModels(): ModelsRuntime {
+  const runtime = useContext(ModelsContext);
+  if (!runtime) throw new Error('ModelsProvider is missing above this component');
+  return runtime;
+}
