@@ -83,8 +83,17 @@ run('Models screen and demo-model banner over vip serve', () => {
     const confirm = page.getByRole('group', { name: 'Confirm removing demo-second' });
     expect(await confirm.textContent()).not.toContain('last usable');
     // Cancel first: nothing is removed.
-    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    // The safe choice has the focus; cancelling returns it to the button that opened the confirm step.
+    expect(
+      await confirm.getByRole('button', { name: 'Cancel' }).evaluate((b) => b === b.ownerDocument.activeElement),
+    ).toBe(true);
+    await page.keyboard.press('Enter');
     expect(await confirm.count()).toBe(0);
+    expect(
+      await page
+        .getByRole('button', { name: 'Remove demo-second…' })
+        .evaluate((b) => b === b.ownerDocument.activeElement),
+    ).toBe(true);
     expect(await packagesOnDisk(dataDir)).toEqual(['demo', 'demo-second']);
     await page.getByRole('button', { name: 'Remove demo-second…' }).click();
     await confirm.getByRole('button', { name: 'Remove', exact: true }).click();

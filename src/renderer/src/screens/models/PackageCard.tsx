@@ -124,10 +124,17 @@ export function PackageCard(props: Props): ReactNode {
   const removeRef = useRef<HTMLButtonElement>(null);
   const titleId = `model-${pkg.id}`;
 
+  // After Cancel, focus goes back to the "Remove…" button once React has put it back.
+  const returnFocus = useRef(false);
+  useEffect(() => {
+    if (confirming || !returnFocus.current) return;
+    returnFocus.current = false;
+    removeRef.current?.focus();
+  }, [confirming]);
+
   const cancel = (): void => {
+    returnFocus.current = true;
     setConfirming(false);
-    // Back to where the user was, after React has put the button back.
-    queueMicrotask(() => removeRef.current?.focus());
   };
 
   return (
