@@ -14,6 +14,8 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           cli: resolve('src/main/cli/main.ts'),
+          // The training worker thread, located at run time next to the calling bundle (engine/worker/client.ts).
+          worker: resolve('src/main/engine/worker/entry.ts'),
         },
       },
     },

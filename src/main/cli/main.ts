@@ -2,5 +2,7 @@
 import { buildProgram } from './program';
 import { runCli } from './frame';
 
-const code = await runCli(buildProgram(), process.argv.slice(2));
+const argv = process.argv.slice(2);
+// `vip --version` alone prints the app version; elsewhere `--version <id>` is a model version (predict, eval).
+const code = await runCli(buildProgram(), argv.length === 1 && argv[0] === '--version' ? ['-V'] : argv);
 process.exitCode = code;

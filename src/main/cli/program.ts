@@ -5,11 +5,17 @@ import { registerCaseCommands } from './commands/cases';
 import { registerServeCommand } from './commands/serve';
 import { registerModelCommands } from './commands/models';
 import { registerEmbedCommand } from './commands/embed';
+import { registerTrainCommand } from './commands/train';
+import { registerEvalCommand } from './commands/eval';
+import { registerPredictCommand } from './commands/predict';
+import { registerVersionCommands } from './commands/versions';
+import { registerSymptomCommands } from './commands/symptoms';
 
 export function buildProgram(): Command {
   const program = new Command('vip')
     .description('ViP Workstation: classify medical images with CLIP and visual symptoms, offline')
-    .version(APP_VERSION, '-V, --version')
+    // `-V` only: `--version <id>` names a model version in predict and eval; main.ts maps a bare `vip --version`.
+    .version(APP_VERSION, '-V')
     .option('--data <dir>', 'data folder (default: $VIP_DATA_DIR, else the per-user app data folder)')
     .option('--json', 'print results as JSON')
     .showHelpAfterError('(run with --help for usage)')
@@ -21,5 +27,10 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerModelCommands(program);
   registerEmbedCommand(program);
+  registerTrainCommand(program);
+  registerEvalCommand(program);
+  registerPredictCommand(program);
+  registerVersionCommands(program);
+  registerSymptomCommands(program);
   return program;
 }
