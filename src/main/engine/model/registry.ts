@@ -60,10 +60,12 @@ export async function ensureDemoPackage(modelsDir: string): Promise<string[]> {
   return [DEMO_PACKAGE_ID];
 }
 
-/** The package to use when none is named: the first one with real weights, else the demo. */
+/** The package to use when none is named: the first one with real weights, else the demo, else any usable one. */
 export async function defaultPackageId(modelsDir: string): Promise<string> {
-  const real = (await listPackages(modelsDir)).find((p) => p.ok && !p.manifest.randomWeights);
-  return real?.id ?? DEMO_PACKAGE_ID;
+  const usable = (await listPackages(modelsDir)).filter((p) => p.ok);
+  const real = usable.find((p) => p.ok && !p.manifest.randomWeights);
+  const demo = usable.find((p) => p.id === DEMO_PACKAGE_ID);
+  return real?.id ?? demo?.id ?? usable[0]?.id ?? DEMO_PACKAGE_ID;
 }
 
 /** What the UI and `vip models list` show of a package. */
