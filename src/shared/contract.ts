@@ -164,6 +164,116 @@ export const ModelPackageInfo = z.object({
 });
 export type ModelPackageInfo = z.infer<typeof ModelPackageInfo>;
 
+// ---------------------------------------------------------------- ViP: model versions, predictions, training
+// (owned by the ViP core; see src/main/engine/vip/vip-handlers.ts and training/training-handlers.ts)
+export const ModelVersionInfo = z.object({
+  id: Id,
+  name: z.string(),
+  /** At most one version per task is active: the one the workstation predicts with. */
+  task: z.string(),
+  modelPackageId: z.string(),
+  symptomSetVersionId: Id,
+  symptomSetName: z.string().nullable(),
+  symptomSetVersion: z.number().int().nullable(),
+  /** Whether a person approved the symptom set (null when the set is missing). */
+  symptomSetApproved: z.boolean().nullable(),
+  trainingRunId: Id.nullable(),
+  classes: z.array(z.string()),
+  method: z.string().nullable(),
+  aggregate: z.string().nullable(),
+  active: z.boolean(),
+  createdAt: IsoTime,
+  /** Test accuracy and macro-F1 (validation when there was no test split). */
+  accuracy: z.number().nullable(),
+  macroF1: z.number().nullable(),
+  metrics: z.record(z.string(), z.unknown()).nullable(),
+});
+export type ModelVersionInfo = z.infer<typeof ModelVersionInfo>;
+
+export const PredictMode = z.enum(['vip', 'zeroshot-classname', 'zeroshot-symptoms']);
+export const BuiltinSymptomSetId = z.enum(['chest-xray', 'dermoscopy']);
+
+export const SymptomEvidence = z.object({
+  text: z.string(),
+  /** MeP attention (1/k for zero-shot symptoms). */
+  weight: z.number(),
+  /** Cosine between the image and the symptom. */
+  similarity: z.number(),
+  /** The symptom's exact additive share of the class logit. */
+  contribution: z.number(),
+});
+export const ImagePredictionInfo = z.object({
+  imageId: Id,
+  predictionId: Id,
+  predictedClass: z.string(),
+  probability: z.number(),
+  probabilities: z.record(z.string(), z.number()),
+  logits: z.array(z.number()),
+  prototypeContribution: z.record(z.string(), z.number()),
+  symptoms: z.record(z.string(), z.array(SymptomEvidence)),
+});
+export type ImagePredictionInfo = z.infer<typeof ImagePredictionInfo>;
+export const CasePredictResult = z.object({
+  caseId: Id,
+  mode: PredictMode,
+  versionId: Id.nullable(),
+  modelPackageId: z.string(),
+  classes: z.array(z.string()),
+  predictions: z.array(ImagePredictionInfo),
+  failures: z.array(z.object({ imageId: Id, error: z.string() })),
+  /** The worklist row after the predictions (it shows the most confident image's prediction). */
+  summary: CaseSummary,
+});
+export type CasePredictResult = z.infer<typeof CasePredictResult>;
+
+export const TrainingStartParams = z
+  .object({
+    /** A dataset folder on the engine's machine: <dir>/<split>/<class>/<images>. */
+    dataset: z.string().min(1).max(4096).optional(),
+    splitFile: z.string().min(1).max(4096).optional(),
+    /** Train on the reviewed cases instead of a folder. */
+    fromReviews: z.boolean().default(false),
+    /** A built-in symptom set, or symptomsPath (a JSON file on the engine's machine). */
+    symptomSet: BuiltinSymptomSetId.optional(),
+    symptomsPath: z.string().min(1).max(4096).optional(),
+    modelId: ModelPackageId.optional(),
+    task: z.string().min(1).max(200).optional(),
+    epochs: z.number().int().min(1).max(10_000).default(50),
+    batchSize: z.number().int().min(1).max(65_536).default(32),
+    lr: z.number().positive().max(10).default(0.002),
+    optimizer: z.enum(['sgd', 'adam']).default('sgd'),
+    views: z.number().int().min(1).max(64).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
+  })
+  .strict();
+
+export const TrainingProgress = z.object({
+  runId: Id,
+  phase: z.enum(['ready', 'warning', 'features', 'step', 'epoch', 'evaluate', 'finished']),
+  epoch: z.number().int().optional(),
+  epochs: z.number().int().optional(),
+  step: z.number().int().optional(),
+  steps: z.number().int().optional(),
+  loss: z.number().optional(),
+  accuracy: z.number().optional(),
+  valAccuracy: z.number().nullable().optional(),
+  valMacroF1: z.number().nullable().optional(),
+  etaSeconds: z.number().optional(),
+  /** Feature extraction: images done of total. */
+  done: z.number().int().optional(),
+  total: z.number().int().optional(),
+  message: z.string().optional(),
+  /** With phase 'finished'. */
+  status: z.enum(['completed', 'failed', 'cancelled']).optional(),
+  versionId: Id.nullable().optional(),
+});
+export type TrainingProgress = z.infer<typeof TrainingProgress>;
+
 // ---------------------------------------------------------------- the method table
 const NoParams = z.object({}).strict();
 
@@ -226,6 +336,27 @@ export const methods = {
     params: z.object({ folder: z.string().min(1).max(4096), id: ModelPackageId }).strict(),
     result: ModelPackageInfo,
   },
+  // ---- ViP: model versions, predictions, training
+  'versions.list': { params: NoParams, result: z.object({ versions: z.array(ModelVersionInfo) }) },
+  'versions.activate': { params: z.object({ id: Id }).strict(), result: ModelVersionInfo },
+  /**
+   * Predict every image of a case and save the predictions: with `versionId`, else the active version (the newest
+   * active one when several tasks have one), else zero-shot with visual symptoms (`symptomSet`, default by modality).
+   */
+  'cases.predict': {
+    params: z
+      .object({
+        caseId: Id,
+        versionId: Id.optional(),
+        mode: z.enum(['auto', 'zeroshot-classname', 'zeroshot-symptoms']).default('auto'),
+        symptomSet: BuiltinSymptomSetId.optional(),
+      })
+      .strict(),
+    result: CasePredictResult,
+  },
+  /** Starts a training run in a worker thread; progress arrives as `training.progress` events. */
+  'training.start': { params: TrainingStartParams, result: z.object({ runId: Id }) },
+  'training.cancel': { params: z.object({ runId: Id }).strict(), result: z.object({ cancelled: z.boolean() }) },
 } as const;
 
 export type Methods = typeof methods;
@@ -249,6 +380,7 @@ export const events = {
     outcome: ImportOutcome,
   }),
   'cases.changed': z.object({ caseIds: z.array(Id) }),
+  'training.progress': TrainingProgress,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

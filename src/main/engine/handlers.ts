@@ -7,6 +7,8 @@ import type { EngineContext } from './context';
 import { appHandlers } from './app-handlers';
 import { caseHandlers } from './store/case-handlers';
 import { modelHandlers } from './model/model-handlers';
+import { vipHandlers } from './vip/vip-handlers';
+import { trainingHandlers } from './training/training-handlers';
 
 export type Handler<M extends MethodName> = (
   params: ParsedParams<M>,
@@ -19,4 +21,6 @@ export const handlers: Handlers = {
   ...appHandlers,
   ...caseHandlers,
   ...modelHandlers,
+  ...vipHandlers,
+  ...trainingHandlers,
 };
