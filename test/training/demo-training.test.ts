@@ -30,7 +30,7 @@ let root: string;
 let engine: Engine;
 let pkg: ModelPackage;
 let first: TrainingOutcome;
-let firstProgress: JobProgress[] = [];
+const firstProgress: JobProgress[] = [];
 let tensorsBefore = 0;
 let tensorsAfter = 0;
 
