@@ -32,6 +32,12 @@ export const CaseSummary = z.object({
 });
 export type CaseSummary = z.infer<typeof CaseSummary>;
 
+/** A display window: modality values center ± width/2 map to black..white (DICOM PS3.3 C.11.2.1.2). */
+export const DisplayWindow = z.object({ center: z.number(), width: z.number().positive() }).strict();
+export type DisplayWindow = z.infer<typeof DisplayWindow>;
+export const WindowPreset = DisplayWindow.extend({ explanation: z.string().nullable() });
+export type WindowPreset = z.infer<typeof WindowPreset>;
+
 export const ImageInfo = z.object({
   id: Id,
   caseId: Id,
@@ -44,6 +50,8 @@ export const ImageInfo = z.object({
   sizeBytes: z.number().int().nonnegative(),
   importedAt: IsoTime,
   dicom: z.record(z.string(), z.unknown()).nullable(),
+  /** The windows the file offers (DICOM Window Center/Width and their explanations), first is the default. */
+  windows: z.array(WindowPreset).optional(),
 });
 export type ImageInfo = z.infer<typeof ImageInfo>;
 
@@ -101,6 +109,8 @@ export const RenderedImage = z.object({
   data: Bytes,
   width: z.number().int().positive(),
   height: z.number().int().positive(),
+  /** The window applied to a grayscale image (absent or null for colour, or when a VOI LUT was applied). */
+  window: z.object({ center: z.number(), width: z.number() }).nullable().optional(),
 });
 export type RenderedImage = z.infer<typeof RenderedImage>;
 
@@ -292,13 +302,17 @@ export const methods = {
     result: ImportReport,
   },
   'cases.updateNotes': { params: z.object({ id: Id, notes: z.string().max(20_000) }).strict(), result: CaseDetail },
-  /** The image as display pixels (8-bit, the file's first window for DICOM), scaled to fit maxSize. */
+  /** The image as display pixels (8-bit; DICOM: the window asked for, else the file's first), scaled to fit maxSize. */
   'images.render': {
     params: z
       .object({
         imageId: Id,
         maxSize: z.number().int().min(16).max(8192).default(1024),
         frame: z.number().int().nonnegative().default(0),
+        /** Overrides the file's window (interactive window/level); ignored for colour images. */
+        window: DisplayWindow.optional(),
+        /** Shows the grayscale inverted (on top of MONOCHROME1's own inversion) or colour as a negative. */
+        invert: z.boolean().optional(),
       })
       .strict(),
     result: RenderedImage,

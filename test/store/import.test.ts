@@ -297,11 +297,19 @@ describe('importing DICOM', () => {
     expect(image.dicom).toMatchObject({ transferSyntaxUid: '1.2.840.10008.1.2', studyInstanceUid: '1.2.3.777' });
   });
 
-  it('accepts a compressed DICOM now (a later codec renders it)', async () => {
+  it('refuses a compressed DICOM whose first frame does not decode, and imports the rest of the batch', async () => {
+    // The fragment opens a JPEG 2000 codestream and then stops: the decoder fails, the batch goes on.
     const report = await engine.call('cases.importFiles', {
-      files: [{ name: 'j2k.dcm', data: encapsulatedDicom({ rows: 4, columns: 4 }) }],
+      files: [
+        { name: 'j2k.dcm', data: encapsulatedDicom({ rows: 4, columns: 4 }) },
+        { name: 'ok.png', data: await solidPng(4, 4, [9, 9, 9]) },
+      ],
     });
-    expect(report.outcomes[0]?.status).toBe('imported');
+    expect(report.outcomes[0]).toMatchObject({
+      status: 'error',
+      error: expect.stringMatching(/^cannot decode the JPEG 2000 Lossless pixel data of frame 1: .+$/),
+    });
+    expect(report.outcomes[1]?.status).toBe('imported');
   });
 });
 

@@ -137,13 +137,13 @@ describe('rendering DICOM', () => {
     expect([rendered.width, rendered.height]).toEqual([16, 8]);
   });
 
-  it('says a compressed transfer syntax is not supported yet', async () => {
-    const id = await importBytes('j2k.dcm', encapsulatedDicom({ rows: 4, columns: 4 }));
-    await expect(engine.call('images.render', { imageId: id })).rejects.toMatchObject({
-      code: 'bad_input',
-      message: expect.stringMatching(
-        /transfer syntax 1\.2\.840\.10008\.1\.2\.4\.90 \(JPEG 2000 Lossless\) is not supported yet$/,
-      ),
+  it('refuses a compressed frame that does not decode at import, with a one-line reason', async () => {
+    const report = await engine.call('cases.importFiles', {
+      files: [{ name: 'j2k.dcm', data: encapsulatedDicom({ rows: 4, columns: 4 }) }],
+    });
+    expect(report.outcomes[0]).toMatchObject({
+      status: 'error',
+      error: expect.stringMatching(/^cannot decode the JPEG 2000 Lossless pixel data of frame 1: [^\n]+$/),
     });
   });
 });

@@ -37,7 +37,15 @@ export interface DicomAttributes {
   rescaleIntercept: number;
   windowCenter: number[];
   windowWidth: number[];
+  /** Names of the windows (WindowCenterWidthExplanation), e.g. LUNG, MEDIASTINUM; parallel to windowCenter. */
+  windowExplanation: string[];
   voiLutFunction: string | null;
+  /** Names of the VOI LUTs of the VOI LUT Sequence, in order (an unnamed LUT is 'LUT n'). */
+  voiLuts: string[];
+  /** True when a Modality LUT Sequence replaces rescale slope and intercept. */
+  modalityLut: boolean;
+  /** A stored value that marks padding outside the imaged area (left out of the full-range window). */
+  pixelPaddingValue: number | null;
   /** True when the pixel data is encapsulated (compressed) rather than native. */
   encapsulated: boolean;
 }
@@ -65,6 +73,23 @@ const multiFloat = (ds: DataSet, tag: string): number[] => {
 const float = (ds: DataSet, tag: string): number | null => multiFloat(ds, tag)[0] ?? null;
 
 const us = (ds: DataSet, tag: string): number | null => (ds.elements[tag] ? (ds.uint16(tag) ?? null) : null);
+
+const multiStr = (ds: DataSet, tag: string): string[] => {
+  const n = ds.numStringValues(tag) ?? 0;
+  return Array.from({ length: n }, (_, i) => ds.string(tag, i)?.replace(/\0/g, '').trim() ?? '');
+};
+
+/** US or SS by the element's VR (implicit VR files give none: then the pixel representation decides). */
+function usOrSs(ds: DataSet, tag: string, signed: boolean): number | null {
+  const el = ds.elements[tag];
+  if (!el || el.length < 2) return null;
+  return (el.vr === 'SS' || (el.vr === undefined && signed) ? ds.int16(tag) : ds.uint16(tag)) ?? null;
+}
+
+function voiLutNames(ds: DataSet): string[] {
+  const items = ds.elements['x00283010']?.items ?? [];
+  return items.map((item, i) => (item.dataSet ? str(item.dataSet, 'x00283003') : null) ?? `LUT ${i + 1}`);
+}
 
 /** DA (YYYYMMDD, or the old YYYY.MM.DD) as YYYY-MM-DD; anything else is dropped. */
 export function dicomDateToIso(da: string | null): string | null {
@@ -117,7 +142,11 @@ export function readDicomAttributes(ds: DataSet, transferSyntaxUid: string): Dic
     rescaleIntercept: float(ds, 'x00281052') ?? 0,
     windowCenter: multiFloat(ds, 'x00281050'),
     windowWidth: multiFloat(ds, 'x00281051'),
+    windowExplanation: multiStr(ds, 'x00281055'),
     voiLutFunction: str(ds, 'x00281056'),
+    voiLuts: voiLutNames(ds),
+    modalityLut: (ds.elements['x00283000']?.items?.length ?? 0) > 0,
+    pixelPaddingValue: usOrSs(ds, 'x00280120', us(ds, 'x00280103') === 1),
     encapsulated: pixel?.encapsulatedPixelData === true,
   };
 }

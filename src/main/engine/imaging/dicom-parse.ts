@@ -1,16 +1,27 @@
-/** dicom-parser behind one function that always throws a one-line VipError on bad input. */
+/**
+ * dicom-parser behind one function that always throws a one-line VipError on bad input: Part 10 files, files without
+ * the preamble, bare data sets, deflated data sets (inflated here with a size cap), and explicit-VR data sets whose
+ * value representations are not real VRs (which dicom-parser would otherwise read as garbage).
+ */
+import { inflateRawSync } from 'node:zlib';
 import * as dicomParserModule from 'dicom-parser';
-import type { DataSet } from 'dicom-parser';
+import type { DataSet, Element } from 'dicom-parser';
 import { badInput } from '@shared/errors';
 import type { DicomLayout } from './formats';
+import { PIXEL_BUDGET } from './pixel-budget';
+import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from './transfer-syntax';
 
 type DicomParser = typeof dicomParserModule;
 // The package is a UMD bundle: under Node's ESM loader its functions sit on the default export.
 const dicomParser: DicomParser =
   (dicomParserModule as DicomParser & { default?: DicomParser }).default ?? dicomParserModule;
 
-export const IMPLICIT_LITTLE = '1.2.840.10008.1.2';
-export const EXPLICIT_LITTLE = '1.2.840.10008.1.2.1';
+/** Largest inflated deflate stream: the pixel budget at 16 bits x 3 samples, plus room for the other elements. */
+const MAX_INFLATED_BYTES = PIXEL_BUDGET * 6 + 64 * 1024 * 1024;
+
+const VRS = new Set(
+  'AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
+);
 
 export interface ParsedDicom {
   dataSet: DataSet;
@@ -19,17 +30,84 @@ export interface ParsedDicom {
 }
 
 export function parseDicomBytes(bytes: Uint8Array, layout: DicomLayout): ParsedDicom {
-  // dicom-parser copies with Buffer methods when it inflates deflated data sets.
-  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const assumed = layout === 'raw-implicit' ? IMPLICIT_LITTLE : layout === 'raw-explicit' ? EXPLICIT_LITTLE : undefined;
+  const buffer = withPart10Prefix(asBuffer(bytes), layout);
+  const assumed =
+    layout === 'raw-implicit'
+      ? IMPLICIT_VR_LITTLE_ENDIAN
+      : layout === 'raw-explicit'
+        ? EXPLICIT_VR_LITTLE_ENDIAN
+        : undefined;
   let dataSet: DataSet;
   try {
-    dataSet = dicomParser.parseDicom(buffer, assumed ? { TransferSyntaxUID: assumed } : {});
+    dataSet = dicomParser.parseDicom(buffer, {
+      ...(assumed ? { TransferSyntaxUID: assumed } : {}),
+      inflater: inflateDataSet,
+    });
   } catch (err) {
-    throw badInput(`cannot parse DICOM: ${parserMessage(err)}`);
+    const partial = partialDataSet(err);
+    // A bad VR usually makes the parser overrun further on; the VR is the reason worth reporting.
+    const badVr = partial ? findBadVr(partial) : null;
+    throw badInput(badVr ?? `cannot parse DICOM: ${parserMessage(err)}`);
   }
-  const transferSyntaxUid = dataSet.string('x00020010') ?? assumed ?? IMPLICIT_LITTLE;
-  return { dataSet, transferSyntaxUid: transferSyntaxUid.replace(/\0/g, '').trim() };
+  const badVr = findBadVr(dataSet);
+  if (badVr) throw badInput(badVr);
+  const transferSyntaxUid = (dataSet.string('x00020010') ?? assumed ?? IMPLICIT_VR_LITTLE_ENDIAN)
+    .replace(/\0/g, '')
+    .trim();
+  return { dataSet, transferSyntaxUid };
+}
+
+// dicom-parser copies with Buffer methods when it inflates deflated data sets, so it is given a Buffer.
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** A file meta group without the preamble (with or without 'DICM') gets one, so the parser reads it as Part 10. */
+function withPart10Prefix(buffer: Buffer, layout: DicomLayout): Buffer {
+  if (layout !== 'no-preamble') return buffer;
+  const hasMagic = buffer.subarray(0, 4).toString('latin1') === 'DICM';
+  const prefix = Buffer.alloc(hasMagic ? 128 : 132);
+  if (!hasMagic) prefix.write('DICM', 128, 'latin1');
+  return Buffer.concat([prefix, buffer]);
+}
+
+/** dicom-parser's inflater hook: the header bytes as they are, the rest inflated (raw deflate, PS3.5 A.5). */
+function inflateDataSet(byteArray: Uint8Array, position: number): Buffer {
+  let inflated: Buffer;
+  try {
+    inflated = inflateRawSync(byteArray.subarray(position), { maxOutputLength: MAX_INFLATED_BYTES });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new Error(`deflated data set inflates beyond ${MAX_INFLATED_BYTES} bytes (the pixel budget)`);
+    }
+    throw new Error(`deflated data set is corrupt (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return Buffer.concat([asBuffer(byteArray.subarray(0, position)), inflated]);
+}
+
+const tagLabel = (tag: string): string => `(${tag.slice(1, 5)},${tag.slice(5, 9)})`.toUpperCase();
+
+/** The first element, at any depth, whose explicit VR is not a DICOM VR; null when all are fine. */
+function findBadVr(ds: DataSet): string | null {
+  for (const element of Object.values(ds.elements) as Element[]) {
+    if (element.vr !== undefined && !VRS.has(element.vr)) {
+      const shown = JSON.stringify(element.vr.replace(/[^\x20-\x7e]/g, '?'));
+      return `bad DICOM value representation ${shown} at tag ${tagLabel(element.tag)}`;
+    }
+    for (const item of element.items ?? []) {
+      const inner = item.dataSet ? findBadVr(item.dataSet) : null;
+      if (inner) return inner;
+    }
+  }
+  return null;
+}
+
+function partialDataSet(err: unknown): DataSet | null {
+  if (err !== null && typeof err === 'object' && 'dataSet' in err) {
+    const ds = (err as { dataSet: unknown }).dataSet;
+    if (ds !== null && typeof ds === 'object' && 'elements' in ds) return ds as DataSet;
+  }
+  return null;
 }
 
 /** dicom-parser throws strings, Errors, or {exception, dataSet}; reduce each to its message. */
@@ -37,5 +115,12 @@ function parserMessage(err: unknown): string {
   const inner =
     err !== null && typeof err === 'object' && 'exception' in err ? (err as { exception: unknown }).exception : err;
   const text = inner instanceof Error ? inner.message : String(inner);
-  return text.replace(/^dicomParser\.\w+:\s*/, '').split('\n')[0] ?? 'unknown error';
+  const line = text.replace(/^dicomParser[.:]\w+(\.\w+)*:\s*/, '').split('\n')[0] ?? '';
+  return friendlierParserMessage(line) || 'unknown error';
+}
+
+function friendlierParserMessage(line: string): string {
+  if (/buffer overread|buffer overrun|outside buffer|beyond/i.test(line)) return `file is truncated (${line})`;
+  if (/DICM prefix not found/.test(line)) return 'no DICM marker (not a DICOM Part 10 file)';
+  return line;
 }

@@ -1,7 +1,11 @@
 /** Which kind of file a byte buffer holds, from its first bytes (never from the file name). */
 
 export type RasterFormat = 'png' | 'jpeg' | 'tiff' | 'webp';
-export type DicomLayout = 'part10' | 'raw-implicit' | 'raw-explicit';
+/**
+ * part10: 128-byte preamble, 'DICM', file meta group. no-preamble: 'DICM' and/or the file meta group without the
+ * preamble. raw-*: a bare data set (old ACR-NEMA style exports), in the VR encoding its first element shows.
+ */
+export type DicomLayout = 'part10' | 'no-preamble' | 'raw-implicit' | 'raw-explicit';
 
 export type DetectedFormat =
   | { kind: 'raster'; format: RasterFormat }
@@ -36,24 +40,30 @@ export function detectFormat(b: Uint8Array): DetectedFormat {
     return { kind: 'raster', format: 'tiff' };
   if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 4) === 'WEBP') return { kind: 'raster', format: 'webp' };
   if (ascii(b, 128, 4) === 'DICM') return { kind: 'dicom', layout: 'part10' };
+  if (ascii(b, 0, 4) === 'DICM') return { kind: 'dicom', layout: 'no-preamble' };
   const raw = rawDicomLayout(b);
   if (raw) return { kind: 'dicom', layout: raw };
   return { kind: 'unknown', hint: knownOtherFormat(b) };
 }
 
 /**
- * A data set written without the 128-byte preamble (old ACR-NEMA style exports): it starts with an element
- * of group 0002 or 0008, little endian, whose length fits in the file.
+ * A data set written without the 128-byte preamble: it starts with a little-endian element of the file meta group
+ * (0002, always explicit VR), or of a low even group (0000 command length of ACR-NEMA files, 0008 identification,
+ * up to 0028 image pixel description) whose length fits in the file.
  */
 function rawDicomLayout(b: Uint8Array): DicomLayout | null {
   if (b.length < 16) return null;
   const group = b[0]! | (b[1]! << 8);
   const element = b[2]! | (b[3]! << 8);
-  if ((group !== 0x0002 && group !== 0x0008) || element > 0x0100) return null;
+  if (group % 2 !== 0 || group > 0x0028 || element > 0x0100) return null;
   const vr = ascii(b, 4, 2);
-  if (VRS.has(vr)) return 'raw-explicit';
+  if (VRS.has(vr)) {
+    const length = b[6]! | (b[7]! << 8);
+    if (length + 8 > b.length) return null;
+    return group === 0x0002 ? 'no-preamble' : 'raw-explicit';
+  }
   const length = (b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24)) >>> 0;
-  return length > 0 && length < 1024 && length + 8 <= b.length ? 'raw-implicit' : null;
+  return group !== 0x0002 && length > 0 && length < 1024 && length + 8 <= b.length ? 'raw-implicit' : null;
 }
 
 function knownOtherFormat(b: Uint8Array): string | null {

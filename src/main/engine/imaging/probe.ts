@@ -1,20 +1,26 @@
 /**
  * What an incoming file is: its format, size in pixels, frames and (for DICOM) the attributes kept.
- * Everything wrong with a file becomes a one-line badInput naming the problem (the importer adds the path).
+ * Everything wrong with a file becomes a one-line badInput naming the problem (the importer adds the path): the header
+ * is checked, and the first frame of compressed DICOM and a small version of an ordinary image are decoded, so a
+ * corrupt file is refused at import rather than failing later on display.
  */
-import sharp, { type Metadata } from 'sharp';
+import sharp from 'sharp';
 import { badInput, VipError } from '@shared/errors';
-import { hasPixelData, readDicomAttributes, readPatientId, type DicomAttributes } from './dicom-attributes';
-import { parseDicomBytes } from './dicom-parse';
-import { assertPixelDataComplete, unsupportedReason } from './dicom-pixels';
+import { readPatientId, type DicomAttributes } from './dicom-attributes';
+import { decodeDicomFrame, openDicom } from './dicom-image';
 import {
   detectFormat,
   DICOM_EXT,
   DICOM_MEDIA_TYPE,
   rasterMediaTypes,
   unsupportedFormatMessage,
+  type DicomLayout,
   type RasterFormat,
 } from './formats';
+import { PIXEL_BUDGET } from './pixel-budget';
+import { firstLine, rasterMetadata } from './raster-image';
+
+export { firstLine };
 
 export interface ImageProbe {
   mediaType: string;
@@ -43,31 +49,20 @@ export async function probeImage(bytes: Uint8Array): Promise<ImageProbe> {
   }
 }
 
-/** sharp's messages run over several lines; keep the first. */
-export function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0]?.trim() || 'unknown error';
-}
-
 async function probeRaster(bytes: Uint8Array, format: RasterFormat): Promise<ImageProbe> {
-  const label = format.toUpperCase();
-  let meta: Metadata;
+  const meta = await rasterMetadata(bytes, format);
   try {
-    meta = await sharp(bytes).metadata();
     // Decode once (small) so a truncated or corrupt file is refused now rather than failing on display.
-    await sharp(bytes).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
+    await sharp(bytes, { limitInputPixels: PIXEL_BUDGET }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
   } catch (err) {
-    throw badInput(`cannot read ${label} image: ${firstLine(err)}`);
+    throw badInput(`cannot read ${format.toUpperCase()} image: ${firstLine(err)}`);
   }
-  const width = meta.autoOrient?.width ?? meta.width;
-  const height = meta.autoOrient?.height ?? meta.height;
-  if (!width || !height) throw badInput(`${label} image has no width or height`);
   const { mediaType, ext } = rasterMediaTypes[format];
   return {
     mediaType,
     ext,
-    width,
-    height,
+    width: meta.autoOrient?.width ?? meta.width!,
+    height: meta.autoOrient?.height ?? meta.height!,
     frameCount: Math.max(1, meta.pages ?? 1),
     orientation: meta.orientation ?? null,
     dicom: null,
@@ -75,17 +70,12 @@ async function probeRaster(bytes: Uint8Array, format: RasterFormat): Promise<Ima
   };
 }
 
-function probeDicom(bytes: Uint8Array, layout: Parameters<typeof parseDicomBytes>[1]): ImageProbe {
-  const { dataSet, transferSyntaxUid } = parseDicomBytes(bytes, layout);
-  const attrs = readDicomAttributes(dataSet, transferSyntaxUid);
-  if (!hasPixelData(dataSet)) {
-    throw badInput('DICOM file has no pixel data (not an image: a DICOMDIR, report or presentation state?)');
-  }
-  if (attrs.rows < 1 || attrs.columns < 1) throw badInput('DICOM image has no Rows/Columns');
-  // Native pixel data can be checked for completeness now; compressed data is checked when a codec decodes it.
-  if (unsupportedReason(attrs, dataSet) === null) {
+async function probeDicom(bytes: Uint8Array, layout: DicomLayout): Promise<ImageProbe> {
+  const dicom = openDicom(bytes, layout);
+  const attrs = dicom.attrs;
+  if (dicom.syntax.encoding !== 'native') {
     try {
-      assertPixelDataComplete(attrs, dataSet);
+      await decodeDicomFrame(dicom, 0);
     } catch (err) {
       if (err instanceof VipError) throw err;
       throw badInput(`DICOM pixel data is unreadable: ${firstLine(err)}`);
@@ -99,6 +89,6 @@ function probeDicom(bytes: Uint8Array, layout: Parameters<typeof parseDicomBytes
     frameCount: attrs.numberOfFrames,
     orientation: null,
     dicom: attrs,
-    patientId: readPatientId(dataSet),
+    patientId: readPatientId(dicom.dataSet),
   };
 }

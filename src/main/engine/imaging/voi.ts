@@ -1,7 +1,9 @@
 /**
- * Values of interest: mapping modality values (after rescale) to 8-bit display values, per DICOM PS3.3
- * C.11.2.1.2 (LINEAR, LINEAR_EXACT, SIGMOID), or linearly over the image's own range when it has no window.
+ * Values of interest: modality values to 8-bit display values, per DICOM PS3.3 C.11.2.1.2 (window functions LINEAR,
+ * LINEAR_EXACT, SIGMOID) and C.11.2.1.1 (a VOI LUT, its output scaled from its bits per entry to 0..255).
+ * With neither, the LINEAR window that spans the full range of the values.
  */
+import { lookUp, type Lut } from './dicom-luts';
 
 export type VoiFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
 
@@ -11,26 +13,32 @@ export interface Window {
   fn: VoiFunction;
 }
 
-/** The first usable window of a file, or null (then the full range is used). */
-export function firstWindow(centers: number[], widths: number[], fn: string | null): Window | null {
-  const center = centers[0];
-  const width = widths[0];
-  if (center === undefined || width === undefined) return null;
-  const f: VoiFunction = fn === 'LINEAR_EXACT' || fn === 'SIGMOID' ? fn : 'LINEAR';
-  // LINEAR needs width >= 1; the others any positive width.
-  if (f === 'LINEAR' ? width < 1 : width <= 0) return null;
-  return { center, width, fn: f };
+export function voiFunction(name: string | null): VoiFunction {
+  return name === 'LINEAR_EXACT' || name === 'SIGMOID' ? name : 'LINEAR';
 }
 
-export function valueRange(values: ArrayLike<number>): { min: number; max: number } {
+/** The window, or null when its width is not allowed for the function (LINEAR needs width >= 1, others > 0). */
+export function usableWindow(center: number, width: number, fn: VoiFunction): Window | null {
+  if (!Number.isFinite(center) || !Number.isFinite(width)) return null;
+  if (fn === 'LINEAR' ? width < 1 : width <= 0) return null;
+  return { center, width, fn };
+}
+
+export function valueRange(values: ArrayLike<number>, skip: number | null = null): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
+    if (v === skip) continue;
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return values.length ? { min, max } : { min: 0, max: 0 };
+  return min <= max ? { min, max } : { min: 0, max: 0 };
+}
+
+/** The LINEAR window mapping min to 0 and max to 255 exactly: y = (x - min) / (max - min) * 255. */
+export function fullRangeWindow(range: { min: number; max: number }): Window {
+  return { center: (range.min + range.max + 1) / 2, width: range.max - range.min + 1, fn: 'LINEAR' };
 }
 
 /** One value through a window, 0..255 before rounding. */
@@ -52,20 +60,23 @@ export function applyWindow(x: number, w: Window): number {
   }
 }
 
-/** Display bytes of a single-channel image: through the window, else stretched over [min, max]; optionally inverted. */
-export function toDisplayBytes(values: ArrayLike<number>, window: Window | null, invert: boolean): Uint8Array {
+/** Display bytes through a window; MONOCHROME1 (or a user's invert) flips them afterwards. */
+export function windowToBytes(values: ArrayLike<number>, w: Window, invert: boolean): Uint8Array {
   const out = new Uint8Array(values.length);
-  let map: (x: number) => number;
-  if (window) map = (x) => applyWindow(x, window);
-  else {
-    const { min, max } = valueRange(values);
-    const span = max - min;
-    map = span > 0 ? (x) => ((x - min) / span) * 255 : () => 0;
-  }
   for (let i = 0; i < values.length; i++) {
-    const y = Math.round(map(values[i]!));
-    const clamped = y < 0 ? 0 : y > 255 ? 255 : y;
-    out[i] = invert ? 255 - clamped : clamped;
+    const y = Math.round(applyWindow(values[i]!, w));
+    out[i] = invert ? 255 - y : y;
+  }
+  return out;
+}
+
+/** Display bytes through a VOI LUT: its entries span 0..2^bits - 1. */
+export function voiLutToBytes(values: ArrayLike<number>, lut: Lut, invert: boolean): Uint8Array {
+  const out = new Uint8Array(values.length);
+  const top = 2 ** lut.bitsPerEntry - 1;
+  for (let i = 0; i < values.length; i++) {
+    const y = Math.min(255, Math.round((lookUp(lut, values[i]!) / top) * 255));
+    out[i] = invert ? 255 - y : y;
   }
   return out;
 }

@@ -95,7 +95,12 @@ export const caseHandlers: HandlerGroup<StoreMethods> = {
       );
     }
     try {
-      return await renderImage(bytes, image.mediaType, { maxSize: params.maxSize, frame: params.frame });
+      return await renderImage(bytes, image.mediaType, {
+        maxSize: params.maxSize,
+        frame: params.frame,
+        ...(params.window ? { window: params.window } : {}),
+        ...(params.invert ? { invert: true } : {}),
+      });
     } catch (err) {
       if (err instanceof VipError)
         throw new VipError(err.code, `Image ${image.id} (${image.originalName}): ${err.message}`, err.detail);

@@ -1,6 +1,7 @@
 /** Rows of the images table: one per distinct file content (sha256), each in one case. */
 import type Database from 'better-sqlite3';
 import type { ImageInfo } from '@shared/contract';
+import { offeredWindows } from '../imaging/offered-windows';
 import { objectFromJsonColumn, toJsonColumn } from './json-column';
 
 export interface NewImage {
@@ -53,7 +54,9 @@ interface ImageRow {
   imported_at: string;
 }
 
-const toImage = (r: ImageRow): StoredImage => ({
+const toImage = (r: ImageRow): StoredImage => toImageWithDicom(r, objectFromJsonColumn(r.dicom_json));
+
+const toImageWithDicom = (r: ImageRow, dicom: Record<string, unknown> | null): StoredImage => ({
   id: r.id,
   caseId: r.case_id,
   sha256: r.sha256,
@@ -64,7 +67,8 @@ const toImage = (r: ImageRow): StoredImage => ({
   frameCount: r.frame_count,
   sizeBytes: r.size_bytes,
   importedAt: r.imported_at,
-  dicom: objectFromJsonColumn(r.dicom_json),
+  dicom,
+  windows: offeredWindows(dicom),
   relPath: r.rel_path,
   orientation: r.orientation,
 });
