@@ -6,6 +6,7 @@
  */
 import sharp from 'sharp';
 import { badInput } from '@shared/errors';
+import { modelPixels } from '../imaging/model-pixels';
 import { Prng } from '../model/prng';
 import { preprocessImage, type RawPixels } from '../model/preprocess';
 
@@ -66,23 +67,16 @@ export interface ViewPreprocessing {
   std: readonly [number, number, number];
 }
 
-/** Decoded 8-bit RGB of an encoded image (orientation applied, alpha dropped, gray copied to three channels). */
-export async function decodeRgb(bytes: Uint8Array, name: string): Promise<RawPixels> {
+/**
+ * What the model sees of an image file: its display pixels (DICOM through its default window, orientation applied)
+ * as 8-bit RGB, the same pixels the clinician sees (imaging/model-pixels.ts).
+ */
+export async function decodeForModel(bytes: Uint8Array, name: string): Promise<RawPixels> {
   try {
-    const { data, info } = await sharp(bytes, { autoOrient: true })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`${info.channels} channels after conversion to RGB`);
-    return {
-      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
-      width: info.width,
-      height: info.height,
-      channels: 3,
-    };
+    const p = await modelPixels(bytes);
+    return { data: p.data, width: p.width, height: p.height, channels: 3 };
   } catch (err) {
-    throw badInput(`${name}: not a readable image (${err instanceof Error ? err.message : String(err)})`);
+    throw badInput(`${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }
 }
 

@@ -15,12 +15,11 @@ import type { ModelPackage } from '../model/package';
 import {
   augmentedView,
   centerView,
-  decodeRgb,
+  decodeForModel,
   sampleCrop,
   type AugmentOptions,
   type ViewPreprocessing,
 } from './augment';
-import { modelInputBytes } from './image-input';
 
 const CACHE_FORMAT = 1;
 
@@ -189,7 +188,7 @@ export async function extractFeatures(
         const src = sources[index] as FeatureSource;
         const first = have ? have.length / d : 0;
         try {
-          const rgb = await decodeRgb(await modelInputBytes(await src.read(), src.name), src.name);
+          const rgb = await decodeForModel(await src.read(), src.name);
           const pixels: Float32Array[] = [];
           for (let v = first; v < k; v++) {
             if (augment === null) pixels.push(await centerView(rgb, preprocessing, src.name));
