@@ -108,6 +108,7 @@ export const trainingHandlers: HandlerGroup<TrainingMethods> = {
     const controller = new AbortController();
     return new Promise((resolvePromise, reject) => {
       let runId: number | null = null;
+      let lastStep = 0;
       runTraining({ paths: ctx.paths, store: ctx.store, actor: ctx.actor() }, request, {
         signal: controller.signal,
         onRunCreated: (id) => {
@@ -116,7 +117,11 @@ export const trainingHandlers: HandlerGroup<TrainingMethods> = {
           resolvePromise({ runId: id });
         },
         onProgress: (p) => {
-          if (runId !== null) ctx.events.emit('training.progress', progressEvent(runId, p));
+          if (runId === null) return;
+          // Steps can come hundreds a second on small models: at most a few per second reach the UI.
+          if (p.phase === 'step' && p.step !== p.steps && Date.now() - lastStep < 250) return;
+          if (p.phase === 'step') lastStep = Date.now();
+          ctx.events.emit('training.progress', progressEvent(runId, p));
         },
       })
         .then((outcome) => {
