@@ -5,6 +5,7 @@ import { registerCaseCommands } from './commands/cases';
 import { registerServeCommand } from './commands/serve';
 import { registerModelCommands } from './commands/models';
 import { registerEmbedCommand } from './commands/embed';
+import { registerImageCommands } from './commands/render';
 import { registerTrainCommand } from './commands/train';
 import { registerEvalCommand } from './commands/eval';
 import { registerPredictCommand } from './commands/predict';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerModelCommands(program);
   registerEmbedCommand(program);
+  registerImageCommands(program);
   registerTrainCommand(program);
   registerEvalCommand(program);
   registerPredictCommand(program);

@@ -5,11 +5,15 @@
  */
 import { inflateRawSync } from 'node:zlib';
 import * as dicomParserModule from 'dicom-parser';
-import type { DataSet, Element } from 'dicom-parser';
+import type { ByteArrayParser, DataSet, Element } from 'dicom-parser';
 import { badInput } from '@shared/errors';
 import type { DicomLayout } from './formats';
 import { PIXEL_BUDGET } from './pixel-budget';
-import { EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN } from './transfer-syntax';
+import {
+  DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN,
+  EXPLICIT_VR_LITTLE_ENDIAN,
+  IMPLICIT_VR_LITTLE_ENDIAN,
+} from './transfer-syntax';
 
 type DicomParser = typeof dicomParserModule;
 // The package is a UMD bundle: under Node's ESM loader its functions sit on the default export.
@@ -39,10 +43,9 @@ export function parseDicomBytes(bytes: Uint8Array, layout: DicomLayout): ParsedD
         : undefined;
   let dataSet: DataSet;
   try {
-    dataSet = dicomParser.parseDicom(buffer, {
-      ...(assumed ? { TransferSyntaxUID: assumed } : {}),
-      inflater: inflateDataSet,
-    });
+    dataSet = assumed
+      ? dicomParser.parseDicom(buffer, { TransferSyntaxUID: assumed })
+      : (parseDeflated(buffer) ?? dicomParser.parseDicom(buffer));
   } catch (err) {
     const partial = partialDataSet(err);
     // A bad VR usually makes the parser overrun further on; the VR is the reason worth reporting.
@@ -57,7 +60,43 @@ export function parseDicomBytes(bytes: Uint8Array, layout: DicomLayout): ParsedD
   return { dataSet, transferSyntaxUid };
 }
 
-// dicom-parser copies with Buffer methods when it inflates deflated data sets, so it is given a Buffer.
+type DataSetConstructor = new (parser: ByteArrayParser, bytes: Buffer, elements: Record<string, Element>) => DataSet;
+
+/**
+ * Deflated Explicit VR Little Endian (PS3.5 A.5): everything after the file meta group is raw deflate. Inflated here
+ * (with a size cap against decompression bombs) and parsed as explicit little endian in one byte array with the
+ * header, so element offsets stay valid. Null when the file is not deflated.
+ */
+function parseDeflated(buffer: Buffer): DataSet | null {
+  const meta = dicomParser.readPart10Header(buffer) as DataSet & { position?: number };
+  const syntax = meta.string('x00020010')?.replace(/\0/g, '').trim();
+  if (syntax !== DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN || meta.position === undefined) return null;
+  const full = Buffer.concat([buffer.subarray(0, meta.position), inflate(buffer.subarray(meta.position))]);
+  const DataSetClass = (dicomParser as unknown as { DataSet: DataSetConstructor }).DataSet;
+  const dataSet = new DataSetClass(dicomParser.littleEndianByteArrayParser, full, {});
+  dataSet.warnings = [];
+  const stream = new dicomParser.ByteStream(dicomParser.littleEndianByteArrayParser, full, meta.position);
+  try {
+    dicomParser.parseDicomDataSetExplicit(dataSet, stream, full.length);
+  } catch (err) {
+    throw { exception: err, dataSet };
+  }
+  Object.assign(dataSet.elements, meta.elements);
+  return dataSet;
+}
+
+function inflate(deflated: Uint8Array): Buffer {
+  try {
+    return inflateRawSync(deflated, { maxOutputLength: MAX_INFLATED_BYTES });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new Error(`deflated data set inflates beyond ${MAX_INFLATED_BYTES} bytes (the pixel budget)`);
+    }
+    throw new Error(`deflated data set is corrupt (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
@@ -68,21 +107,6 @@ function withPart10Prefix(buffer: Buffer, layout: DicomLayout): Buffer {
   const prefix = Buffer.alloc(hasMagic ? 128 : 132);
   if (!hasMagic) prefix.write('DICM', 128, 'latin1');
   return Buffer.concat([prefix, buffer]);
-}
-
-/** dicom-parser's inflater hook: the header bytes as they are, the rest inflated (raw deflate, PS3.5 A.5). */
-function inflateDataSet(byteArray: Uint8Array, position: number): Buffer {
-  let inflated: Buffer;
-  try {
-    inflated = inflateRawSync(byteArray.subarray(position), { maxOutputLength: MAX_INFLATED_BYTES });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new Error(`deflated data set inflates beyond ${MAX_INFLATED_BYTES} bytes (the pixel budget)`);
-    }
-    throw new Error(`deflated data set is corrupt (${err instanceof Error ? err.message : String(err)})`);
-  }
-  return Buffer.concat([asBuffer(byteArray.subarray(0, position)), inflated]);
 }
 
 const tagLabel = (tag: string): string => `(${tag.slice(1, 5)},${tag.slice(5, 9)})`.toUpperCase();
