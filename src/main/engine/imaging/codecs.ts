@@ -15,15 +15,15 @@ type CodecsModule = typeof import('dcmjs-codecs');
 type NativeCodecs = CodecsModule['NativeCodecs'];
 type CodecContext = InstanceType<CodecsModule['Context']>;
 
-const require = createRequire(import.meta.url);
+const requireHere = createRequire(import.meta.url);
 let loading: Promise<CodecsModule> | null = null;
 
 export function codecWasmPath(): string {
-  return require.resolve('dcmjs-codecs/build/dcmjs-native-codecs.wasm');
+  return requireHere.resolve('dcmjs-codecs/build/dcmjs-native-codecs.wasm');
 }
 
 async function loadCodecs(): Promise<CodecsModule> {
-  const mod = require('dcmjs-codecs') as CodecsModule;
+  const mod = requireHere('dcmjs-codecs') as CodecsModule;
   // Its logger writes decoder warnings to the console; messages that matter come back as exceptions.
   mod.log.setLevel('silent');
   await mod.NativeCodecs.initializeAsync({ webAssemblyModulePathOrUrl: codecWasmPath() });
