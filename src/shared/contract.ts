@@ -74,6 +74,8 @@ export const CaseListParams = z
     reviewStatus: ReviewStatus.optional(),
     modality: z.string().max(16).optional(),
     predictedClass: z.string().max(200).optional(),
+    /** Reviewed cases whose review label differs from the case's current prediction. */
+    disagreement: z.boolean().optional(),
     sort: CaseSort.default('created_desc'),
     offset: z.number().int().nonnegative().default(0),
     limit: z.number().int().positive().max(1000).default(200),
@@ -253,6 +255,8 @@ export const TrainingStartParams = z
     lr: z.number().positive().max(10).default(0.002),
     optimizer: z.enum(['sgd', 'adam']).default('sgd'),
     views: z.number().int().min(1).max(64).default(1),
+    /** Held out of the training images (stratified, seeded) for validation when the data has no val split. */
+    valFraction: z.number().min(0).max(0.5).default(0.1),
     seed: z
       .number()
       .int()
@@ -283,6 +287,155 @@ export const TrainingProgress = z.object({
   versionId: Id.nullable().optional(),
 });
 export type TrainingProgress = z.infer<typeof TrainingProgress>;
+
+// ---------------------------------------------------------------- review (clinical UI: evidence, review, training runs)
+// (owned by the clinical UI; see src/main/engine/review/*)
+export const ReviewInfo = z.object({
+  id: Id,
+  caseId: Id,
+  imageId: Id.nullable(),
+  /** The prediction the reviewer saw (the image's latest, else the case's shown one); null when there was none. */
+  predictionId: Id.nullable(),
+  label: z.string(),
+  /** Whether the label equals that prediction's class; null without a prediction. */
+  agreesWithModel: z.boolean().nullable(),
+  note: z.string().nullable(),
+  reviewer: z.string(),
+  createdAt: IsoTime,
+});
+export type ReviewInfo = z.infer<typeof ReviewInfo>;
+
+/** A saved prediction with its evidence and what produced it (model version or zero-shot mode, symptom set). */
+export const StoredPrediction = ImagePredictionInfo.extend({
+  mode: z.string(),
+  versionId: Id.nullable(),
+  versionName: z.string().nullable(),
+  modelPackageId: z.string().nullable(),
+  /** Whether the CLIP package had random weights (the demo): such predictions mean nothing clinically. */
+  randomWeights: z.boolean().nullable(),
+  symptomSetVersionId: Id.nullable(),
+  symptomSetName: z.string().nullable(),
+  symptomSetVersion: z.number().int().nullable(),
+  symptomSetApproved: z.boolean().nullable(),
+  classes: z.array(z.string()),
+  createdAt: IsoTime,
+  actor: z.string().nullable(),
+});
+export type StoredPrediction = z.infer<typeof StoredPrediction>;
+
+const EvalMetricsInfo = z.object({
+  n: z.number().int().nonnegative(),
+  accuracy: z.number(),
+  macro_f1: z.number(),
+  per_class: z.record(
+    z.string(),
+    z.object({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number().int() }),
+  ),
+  confusion_matrix: z.array(z.array(z.number().int().nonnegative())),
+  auroc: z.number().nullable(),
+});
+export type EvalMetricsInfo = z.infer<typeof EvalMetricsInfo>;
+
+export const TrainingEpochInfo = z.object({
+  epoch: z.number().int(),
+  lr: z.number().nullable(),
+  trainLoss: z.number().nullable(),
+  trainAccuracy: z.number().nullable(),
+  valAccuracy: z.number().nullable(),
+  valMacroF1: z.number().nullable(),
+  seconds: z.number().nullable(),
+});
+export type TrainingEpochInfo = z.infer<typeof TrainingEpochInfo>;
+
+export const TrainingRunInfo = z.object({
+  id: Id,
+  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted']),
+  modelPackageId: z.string().nullable(),
+  symptomSetVersionId: Id.nullable(),
+  symptomSetName: z.string().nullable(),
+  createdAt: IsoTime,
+  startedAt: IsoTime.nullable(),
+  finishedAt: IsoTime.nullable(),
+  error: z.string().nullable(),
+  /** The run's configuration as recorded (dataset, training options, head). */
+  config: z.record(z.string(), z.unknown()).nullable(),
+  epochs: z.array(TrainingEpochInfo),
+  /** The model version the run produced (completed runs). */
+  versionId: Id.nullable(),
+});
+export type TrainingRunInfo = z.infer<typeof TrainingRunInfo>;
+
+/** What a training dataset holds, per class of the symptom set, before any training starts. */
+export const TrainingPreview = z.object({
+  classes: z.array(z.string()),
+  counts: z.record(z.string(), z.object({ train: z.number().int(), val: z.number().int(), test: z.number().int() })),
+  valSource: z.enum(['dataset', 'stratified', 'none']),
+  skipped: z.number().int().nonnegative(),
+  warnings: z.array(z.string()),
+  /** Reviewed cases whose label is not a class of the set (not used), by label. */
+  unmatched: z.record(z.string(), z.number().int()),
+  /** What stops training on this data (e.g. a class nobody has reviewed yet); null when it can start. */
+  problem: z.string().nullable(),
+});
+export type TrainingPreview = z.infer<typeof TrainingPreview>;
+
+/** A new version and the active one scored on the same validation images (the new version's). */
+export const VersionComparison = z.object({
+  versionId: Id,
+  /** The images scored: the version's validation split, else its test split. */
+  split: z.enum(['val', 'test']),
+  classes: z.array(z.string()),
+  candidate: EvalMetricsInfo,
+  activeVersionId: Id.nullable(),
+  active: EvalMetricsInfo.nullable(),
+  /** Why the active version was not scored (none active, other classes), or a caveat about the data. */
+  note: z.string().nullable(),
+});
+export type VersionComparison = z.infer<typeof VersionComparison>;
+
+const TrainingDataParams = {
+  dataset: z.string().min(1).max(4096).optional(),
+  splitFile: z.string().min(1).max(4096).optional(),
+  fromReviews: z.boolean().default(false),
+  symptomSet: BuiltinSymptomSetId.optional(),
+  symptomsPath: z.string().min(1).max(4096).optional(),
+  valFraction: z.number().min(0).max(0.5).default(0.1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .default(1),
+};
+
+export const reviewMethods = {
+  /** Saves a review of a case (reviewer from settings, time now); the worklist shows it at once. */
+  'cases.review': {
+    params: z
+      .object({
+        caseId: Id,
+        imageId: Id.optional(),
+        label: z.string().trim().min(1).max(200),
+        note: z.string().max(20_000).optional(),
+      })
+      .strict(),
+    result: z.object({ review: ReviewInfo, summary: CaseSummary }),
+  },
+  'cases.reviews': { params: z.object({ caseId: Id }).strict(), result: z.object({ reviews: z.array(ReviewInfo) }) },
+  /** The latest saved prediction of each image of a case, with its evidence. */
+  'predictions.get': {
+    params: z.object({ caseId: Id }).strict(),
+    result: z.object({ caseId: Id, predictions: z.array(StoredPrediction) }),
+  },
+  'training.list': { params: z.object({}).strict(), result: z.object({ runs: z.array(TrainingRunInfo) }) },
+  'training.get': { params: z.object({ runId: Id }).strict(), result: TrainingRunInfo },
+  /** Reads a dataset (folder or reviewed cases) against a symptom set's classes and counts it per class and split. */
+  'training.preview': { params: z.object(TrainingDataParams).strict(), result: TrainingPreview },
+  /** Scores a version and the active version on the version's own validation images. */
+  'versions.compare': { params: z.object({ id: Id }).strict(), result: VersionComparison },
+  /** Deletes a version nobody uses (never active, no predictions made with it). */
+  'versions.discard': { params: z.object({ id: Id }).strict(), result: z.object({ discarded: Id }) },
+} as const;
 
 // ---------------------------------------------------------------- the method table
 const NoParams = z.object({}).strict();
@@ -371,6 +524,7 @@ export const methods = {
   /** Starts a training run in a worker thread; progress arrives as `training.progress` events. */
   'training.start': { params: TrainingStartParams, result: z.object({ runId: Id }) },
   'training.cancel': { params: z.object({ runId: Id }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  ...reviewMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -9,6 +9,7 @@ import { caseHandlers } from './store/case-handlers';
 import { modelHandlers } from './model/model-handlers';
 import { vipHandlers } from './vip/vip-handlers';
 import { trainingHandlers } from './training/training-handlers';
+import { reviewHandlers } from './review/review-handlers';
 
 export type Handler<M extends MethodName> = (
   params: ParsedParams<M>,
@@ -23,4 +24,5 @@ export const handlers: Handlers = {
   ...modelHandlers,
   ...vipHandlers,
   ...trainingHandlers,
+  ...reviewHandlers,
 };

@@ -112,6 +112,11 @@ function listFilter(q: CaseListQuery): { where: string; params: Record<string, s
     params['predictedClass'] = q.predictedClass;
     clauses.push('c.predicted_class = @predictedClass');
   }
+  if (q.disagreement) {
+    clauses.push(
+      "c.review_status = 'reviewed' AND c.review_label IS NOT NULL AND c.predicted_class IS NOT NULL AND c.review_label <> c.predicted_class",
+    );
+  }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 

@@ -97,7 +97,7 @@ async function trainingRequest(params: ParsedParams<'training.start'>, ctx: Engi
       seed: params.seed,
     },
     views: params.views,
-    valFraction: 0.1,
+    valFraction: params.valFraction,
     evaluateTest: true,
   };
 }
