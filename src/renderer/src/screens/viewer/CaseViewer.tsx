@@ -1,17 +1,26 @@
 /**
- * One case: the image (rendered by the engine, zoom and pan here), its attributes and the reader's notes.
- * N and P step to the next and previous case in the worklist's current order.
+ * One case: the image (rendered by the engine: window/level, invert, frames; zoom and pan here), the model's
+ * prediction with its symptom evidence, the review, the case's attributes and the reader's notes.
+ * Keys: N / P next and previous case in the worklist's order, A agree with the model, 1..9 choose a class,
+ * I invert, W toggles window/level dragging, Page Up / Page Down step through frames.
  */
-import { useEffect, useEffectEvent, useState, type ReactNode } from 'react';
-import type { CaseDetail } from '@shared/contract';
+import { useEffect, useEffectEvent, useRef, useState, type ReactNode } from 'react';
+import type { CaseDetail, DisplayWindow } from '@shared/contract';
 import { useOnReconnect, useVip, useVipEvent } from '../../api/vip-context';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { useRenderedImage } from '../../components/use-rendered-image';
+import { EvidencePanel } from '../../components/evidence/EvidencePanel';
+import { useCasePredictions } from '../../components/evidence/use-case-predictions';
+import { predictingVersion, useVersions } from '../../components/evidence/use-versions';
+import { ReviewPanel } from '../../components/review/ReviewPanel';
+import { useCaseReview } from '../../components/review/use-case-review';
 import { navigate, routeHref } from '../../lib/router';
 import { neighbourCase } from '../worklist/worklist-query';
 import { CaseFacts, DicomTable, ImageFacts } from './AttributesPanel';
-import { ImageStage } from './ImageStage';
+import { DisplayControls } from './DisplayControls';
+import { ImageStage, type DragPhase, type StageMode } from './ImageStage';
 import { NotesEditor } from './NotesEditor';
+import { useDisplayImage } from './use-display-image';
+import { draggedWindow, presetsFor } from './window-presets';
 
 const VIEW_SIZE = 2048;
 
@@ -47,12 +56,37 @@ function useCaseDetail(caseId: number): {
   return { ...state, reload, replace: (detail) => setState({ detail, error: null }) };
 }
 
+function useReviewerName(): string | null {
+  const api = useVip();
+  const [name, setName] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.call('settings.get', {}).then(
+      (s) => live && setName(s.reviewerName.trim()),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+  return name;
+}
+
 export function CaseViewer(props: { caseId: number }): ReactNode {
   const api = useVip();
   const { caseId } = props;
   const { detail, error, reload, replace } = useCaseDetail(caseId);
+  const predictions = useCasePredictions(caseId);
+  const versions = useVersions();
+  const review = useCaseReview(caseId);
+  const reviewerName = useReviewerName();
   const [imageIndex, setImageIndex] = useState(0);
   const [frame, setFrame] = useState(0);
+  const [windowOverride, setWindowOverride] = useState<DisplayWindow | null>(null);
+  const [invert, setInvert] = useState(false);
+  const [mode, setMode] = useState<StageMode>('pan');
+  const [fitKey, setFitKey] = useState(0);
+  const dragStart = useRef<DisplayWindow | null>(null);
   const [notesDirty, setNotesDirty] = useState(false);
   const [stepMessage, setStepMessage] = useState<string | null>(null);
   const [stepError, setStepError] = useState<unknown>(null);
@@ -61,7 +95,35 @@ export function CaseViewer(props: { caseId: number }): ReactNode {
   const images = detail?.images ?? [];
   const image = images[Math.min(imageIndex, Math.max(0, images.length - 1))] ?? null;
   const safeFrame = image ? Math.min(frame, image.frameCount - 1) : 0;
-  const rendered = useRenderedImage(image?.id ?? null, VIEW_SIZE, { frame: safeFrame });
+  const display = useDisplayImage(
+    image ? { imageId: image.id, frame: safeFrame, window: windowOverride, invert } : null,
+    VIEW_SIZE,
+  );
+  const shown = display.shown && image && display.shown.request.imageId === image.id ? display.shown : null;
+  const windowable = shown?.window != null;
+  const prediction =
+    predictions.predictions?.find((p) => p.imageId === image?.id) ?? predictions.predictions?.[0] ?? null;
+
+  const chooseImage = (index: number): void => {
+    setImageIndex(index);
+    setFrame(0);
+    setWindowOverride(null);
+  };
+
+  const stepFrame = (delta: 1 | -1): void => {
+    if (!image || image.frameCount < 2) return;
+    setFrame((f) => Math.max(0, Math.min(image.frameCount - 1, f + delta)));
+  };
+
+  const onWindowDrag = (phase: DragPhase, dx: number, dy: number): void => {
+    if (phase === 'start') {
+      dragStart.current = windowOverride ?? shown?.window ?? null;
+      return;
+    }
+    const start = dragStart.current;
+    if (start) setWindowOverride(draggedWindow(start, dx, dy));
+    if (phase === 'end') dragStart.current = null;
+  };
 
   const step = async (delta: 1 | -1): Promise<void> => {
     if (stepping) return;
@@ -87,12 +149,20 @@ export function CaseViewer(props: { caseId: number }): ReactNode {
   };
 
   const onKey = (e: KeyboardEvent): void => {
-    if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
     const key = e.key.toLowerCase();
-    if (key === 'n' || key === 'p') {
-      e.preventDefault();
-      void step(key === 'n' ? 1 : -1);
-    }
+    const classes = prediction?.classes ?? [];
+    let handled = true;
+    if (key === 'n' || key === 'p') void step(key === 'n' ? 1 : -1);
+    else if (key === 'a' && prediction) void review.save(prediction.predictedClass, image?.id ?? null);
+    else if (/^[1-9]$/.test(key) && classes[Number(key) - 1] !== undefined)
+      void review.save(classes[Number(key) - 1] as string, image?.id ?? null);
+    else if (key === 'i') setInvert((v) => !v);
+    else if (key === 'w' && windowable) setMode((m) => (m === 'window' ? 'pan' : 'window'));
+    else if (e.key === 'PageDown') stepFrame(1);
+    else if (e.key === 'PageUp') stepFrame(-1);
+    else handled = false;
+    if (handled) e.preventDefault();
   };
   useGlobalKey(onKey);
 
@@ -155,13 +225,7 @@ export function CaseViewer(props: { caseId: number }): ReactNode {
               {images.length > 1 ? (
                 <label className="field field--inline">
                   <span>Image</span>
-                  <select
-                    value={imageIndex}
-                    onChange={(e) => {
-                      setImageIndex(Number(e.target.value));
-                      setFrame(0);
-                    }}
-                  >
+                  <select value={imageIndex} onChange={(e) => chooseImage(Number(e.target.value))}>
                     {images.map((im, i) => (
                       <option key={im.id} value={i}>
                         {i + 1}. {im.originalName}
@@ -180,6 +244,7 @@ export function CaseViewer(props: { caseId: number }): ReactNode {
                     min={0}
                     max={image.frameCount - 1}
                     value={safeFrame}
+                    title="Page Up / Page Down or Shift + wheel over the image"
                     onChange={(e) => setFrame(Number(e.target.value))}
                   />
                 </label>
@@ -188,29 +253,63 @@ export function CaseViewer(props: { caseId: number }): ReactNode {
           ) : null}
           {!image ? (
             <p className="stage stage--empty">This case has no images.</p>
-          ) : rendered.error ? (
+          ) : display.error && !shown ? (
             <div className="stage stage--empty">
-              <ErrorNotice title="Could not render the image" error={rendered.error} />
+              <ErrorNotice title="Could not render the image" error={display.error} />
             </div>
-          ) : rendered.url ? (
+          ) : shown ? (
             <ImageStage
-              key={rendered.url}
-              url={rendered.url}
-              width={rendered.width}
-              height={rendered.height}
+              key={`${image.id}:${fitKey}`}
+              url={shown.url}
+              width={shown.width}
+              height={shown.height}
               label={`Image ${image.originalName}`}
+              mode={windowable ? mode : 'pan'}
+              {...(windowable ? { onWindowDrag } : {})}
+              {...(image.frameCount > 1 ? { onFrameStep: stepFrame } : {})}
+              busy={display.pending}
+              tools={
+                <DisplayControls
+                  mode={windowable ? mode : 'pan'}
+                  onMode={setMode}
+                  windowable={windowable}
+                  presets={presetsFor(image, detail.modality)}
+                  applied={shown.window}
+                  chosen={windowOverride}
+                  onWindow={setWindowOverride}
+                  invert={invert}
+                  onInvert={setInvert}
+                  onReset={() => {
+                    setWindowOverride(null);
+                    setInvert(false);
+                    setFitKey((k) => k + 1);
+                  }}
+                />
+              }
             />
           ) : (
             <p className="stage stage--empty muted">Rendering the image…</p>
           )}
+          {display.error && shown ? <ErrorNotice title="Could not render this view" error={display.error} /> : null}
         </div>
         <aside className="viewer__side" aria-label="Case details">
+          <EvidencePanel
+            state={predictions}
+            prediction={prediction}
+            activeVersion={predictingVersion(versions.versions)}
+          />
+          <ReviewPanel
+            review={review}
+            prediction={prediction}
+            imageId={image?.id ?? null}
+            reviewerName={reviewerName}
+          />
           <h2>Case</h2>
           <CaseFacts detail={detail} />
           {image ? (
             <>
               <h2>Image</h2>
-              <ImageFacts image={image} rendered={rendered.url ? rendered : null} />
+              <ImageFacts image={image} rendered={shown} />
               <h2>DICOM attributes</h2>
               <DicomTable dicom={image.dicom} />
             </>

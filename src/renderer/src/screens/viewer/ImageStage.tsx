@@ -1,6 +1,8 @@
 /**
- * Shows one rendered image fitted to the available space; the wheel zooms around the pointer, dragging pans.
- * Keyboard (when focused): + and - zoom, 0 fits, 1 shows rendered pixels 1:1, arrow keys pan.
+ * Shows one rendered image fitted to the available space; the wheel zooms around the pointer, dragging pans. With
+ * windowing on (grayscale images), a right-button drag, or a left drag in W/L mode, adjusts window and level:
+ * the stage only reports the drag, the viewer decides the window. Shift + wheel steps through frames.
+ * Keyboard (when focused): + and - zoom, 0 fits, arrow keys pan.
  */
 import {
   useEffect,
@@ -17,6 +19,9 @@ interface View {
   x: number;
   y: number;
 }
+
+export type DragPhase = 'start' | 'move' | 'end';
+export type StageMode = 'pan' | 'window';
 
 const MIN_SCALE = 0.05;
 const MAX_SCALE = 32;
@@ -35,13 +40,33 @@ function zoomAbout(view: View, factor: number, px: number, py: number): View {
   return { scale, x: px - (px - view.x) * k, y: py - (py - view.y) * k };
 }
 
-export function ImageStage(props: { url: string; width: number; height: number; label: string }): ReactNode {
-  const { url, width, height } = props;
+export interface StageProps {
+  url: string;
+  width: number;
+  height: number;
+  label: string;
+  /** Left-drag behaviour; the right button always windows when windowing is on. */
+  mode?: StageMode;
+  /** Window/level drags, as the offset from where the drag started; absent for colour images. */
+  onWindowDrag?: (phase: DragPhase, dx: number, dy: number) => void;
+  /** Shift + wheel: +1 next frame, -1 previous (multi-frame images only). */
+  onFrameStep?: (delta: 1 | -1) => void;
+  /** Extra controls for the toolbar (window presets, invert). */
+  tools?: ReactNode;
+  /** Shown over the image while a newer rendering is on its way. */
+  busy?: boolean;
+}
+
+export function ImageStage(props: StageProps): ReactNode {
+  const { url, width, height, mode = 'pan', onWindowDrag, onFrameStep } = props;
   const boxRef = useRef<HTMLDivElement>(null);
   const [box, setBox] = useState({ w: 0, h: 0 });
   /** null while the image follows the fit; set once the user zooms or pans. */
   const [manual, setManual] = useState<View | null>(null);
-  const drag = useRef<{ id: number; x: number; y: number } | null>(null);
+  const drag = useRef<{ id: number; x: number; y: number; x0: number; y0: number; kind: 'pan' | 'window' } | null>(
+    null,
+  );
+  // A new rendering of another size (a smaller frame, a different maxSize) keeps the zoom but refits when fitted.
   const view = manual ?? fitView(box.w, box.h, width, height);
 
   useEffect(() => {
@@ -57,6 +82,11 @@ export function ImageStage(props: { url: string; width: number; height: number; 
   // React's wheel listener is passive; a non-passive one is needed to keep the page from scrolling while zooming.
   const onWheel = useEffectEvent((e: WheelEvent) => {
     e.preventDefault();
+    if (e.shiftKey && onFrameStep) {
+      const delta = e.deltaY || e.deltaX;
+      if (delta !== 0) onFrameStep(delta > 0 ? 1 : -1);
+      return;
+    }
     const rect = boxRef.current?.getBoundingClientRect();
     if (!rect) return;
     const factor = Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
@@ -71,32 +101,42 @@ export function ImageStage(props: { url: string; width: number; height: number; 
   }, []);
 
   const onPointerDown = (e: PointerEvent<HTMLDivElement>): void => {
-    if (e.button !== 0) return;
+    const windowing = onWindowDrag && (e.button === 2 || (e.button === 0 && mode === 'window'));
+    if (e.button !== 0 && !windowing) return;
     e.currentTarget.setPointerCapture(e.pointerId);
-    drag.current = { id: e.pointerId, x: e.clientX, y: e.clientY };
+    const kind = windowing ? 'window' : 'pan';
+    drag.current = { id: e.pointerId, x: e.clientX, y: e.clientY, x0: e.clientX, y0: e.clientY, kind };
+    if (kind === 'window') onWindowDrag?.('start', 0, 0);
   };
   const onPointerMove = (e: PointerEvent<HTMLDivElement>): void => {
     const d = drag.current;
     if (!d || d.id !== e.pointerId) return;
+    if (d.kind === 'window') {
+      onWindowDrag?.('move', e.clientX - d.x0, e.clientY - d.y0);
+      return;
+    }
     const dx = e.clientX - d.x;
     const dy = e.clientY - d.y;
-    drag.current = { id: d.id, x: e.clientX, y: e.clientY };
+    drag.current = { ...d, x: e.clientX, y: e.clientY };
     setManual({ scale: view.scale, x: view.x + dx, y: view.y + dy });
   };
   const endDrag = (e: PointerEvent<HTMLDivElement>): void => {
-    if (drag.current?.id === e.pointerId) drag.current = null;
+    const d = drag.current;
+    if (d?.id !== e.pointerId) return;
+    drag.current = null;
+    if (d.kind === 'window') onWindowDrag?.('end', e.clientX - d.x0, e.clientY - d.y0);
   };
 
   const zoomCentre = (factor: number): void => setManual(zoomAbout(view, factor, box.w / 2, box.h / 2));
   const actualSize = (): void => setManual({ scale: 1, x: (box.w - width) / 2, y: (box.h - height) / 2 });
 
+  // Digits are left to the viewer (class shortcuts of the review).
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
     const actions: Record<string, () => void> = {
       '+': () => zoomCentre(KEY_ZOOM),
       '=': () => zoomCentre(KEY_ZOOM),
       '-': () => zoomCentre(1 / KEY_ZOOM),
       '0': () => setManual(null),
-      '1': actualSize,
       ArrowLeft: () => setManual({ ...view, x: view.x + KEY_PAN }),
       ArrowRight: () => setManual({ ...view, x: view.x - KEY_PAN }),
       ArrowUp: () => setManual({ ...view, y: view.y + KEY_PAN }),
@@ -109,21 +149,29 @@ export function ImageStage(props: { url: string; width: number; height: number; 
     }
   };
 
+  const windowHint = onWindowDrag ? ' Right-drag adjusts window and level.' : '';
   return (
     <div className="stage">
-      <div className="stage__tools" role="toolbar" aria-label="Zoom">
+      <div className="stage__tools" role="toolbar" aria-label="Image display">
         <button
           type="button"
           className="button button--small"
           onClick={() => zoomCentre(1 / KEY_ZOOM)}
           title="Zoom out (-)"
+          aria-label="Zoom out"
         >
           −
         </button>
         <span className="stage__zoom" aria-live="polite">
           {Math.round(view.scale * 100)} %
         </span>
-        <button type="button" className="button button--small" onClick={() => zoomCentre(KEY_ZOOM)} title="Zoom in (+)">
+        <button
+          type="button"
+          className="button button--small"
+          onClick={() => zoomCentre(KEY_ZOOM)}
+          title="Zoom in (+)"
+          aria-label="Zoom in"
+        >
           +
         </button>
         <button
@@ -135,20 +183,24 @@ export function ImageStage(props: { url: string; width: number; height: number; 
         >
           Fit
         </button>
-        <button type="button" className="button button--small" onClick={actualSize} title="Rendered pixels 1:1 (1)">
+        <button type="button" className="button button--small" onClick={actualSize} title="Rendered pixels 1:1">
           1:1
         </button>
+        {props.tools}
       </div>
       <div
         ref={boxRef}
-        className="stage__viewport"
+        className={`stage__viewport stage__viewport--${onWindowDrag && mode === 'window' ? 'window' : 'pan'}`}
         tabIndex={0}
         role="img"
-        aria-label={`${props.label}. Wheel or plus and minus to zoom, drag or arrow keys to pan, 0 to fit.`}
+        aria-label={`${props.label}. Wheel or plus and minus to zoom, drag or arrow keys to pan, 0 to fit.${windowHint}`}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
         onPointerUp={endDrag}
         onPointerCancel={endDrag}
+        onContextMenu={(e) => {
+          if (onWindowDrag) e.preventDefault();
+        }}
         onKeyDown={onKeyDown}
       >
         <img
@@ -160,6 +212,11 @@ export function ImageStage(props: { url: string; width: number; height: number; 
           draggable={false}
           style={{ transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})` }}
         />
+        {props.busy ? (
+          <span className="stage__busy" role="status">
+            Rendering…
+          </span>
+        ) : null}
       </div>
     </div>
   );

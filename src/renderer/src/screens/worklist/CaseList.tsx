@@ -32,13 +32,37 @@ const Thumbnail = memo(function Thumbnail(props: { imageId: number | null }): Re
   );
 });
 
+/** The reviewer's label differs from the case's current prediction. */
+export function disagrees(c: CaseSummary): boolean {
+  return c.reviewStatus === 'reviewed' && !!c.reviewLabel && !!c.predictedClass && c.reviewLabel !== c.predictedClass;
+}
+
+function ReviewStatusBadge(props: { c: CaseSummary }): ReactNode {
+  const { c } = props;
+  if (c.reviewStatus !== 'reviewed') return <span className="status status--unreviewed">Unreviewed</span>;
+  const differs = disagrees(c);
+  return (
+    <span
+      className={`status status--reviewed${differs ? ' status--disagree' : ''}`}
+      title={differs ? `The reviewer chose ${c.reviewLabel}; the model predicts ${c.predictedClass}` : undefined}
+    >
+      {differs ? '≠ ' : '✓ '}
+      {c.reviewLabel ?? 'Reviewed'}
+    </span>
+  );
+}
+
 function rowLabel(c: CaseSummary): string {
   const parts = [`Case ${c.id}`];
   if (c.description) parts.push(c.description);
   if (c.modality) parts.push(c.modality);
   if (c.studyDate) parts.push(`study date ${formatStudyDate(c.studyDate)}`);
   if (c.predictedClass) parts.push(`predicted ${c.predictedClass} ${formatProbability(c.predictedProbability)}`);
-  parts.push(c.reviewStatus);
+  parts.push(
+    c.reviewStatus === 'reviewed'
+      ? `reviewed${c.reviewLabel ? ` as ${c.reviewLabel}` : ''}${disagrees(c) ? ', disagrees with the model' : ''}`
+      : 'unreviewed',
+  );
   return parts.join(', ');
 }
 
@@ -57,9 +81,7 @@ const CaseRow = memo(function CaseRow(props: { c: CaseSummary }): ReactNode {
       <span className="cell cell--class">{c.predictedClass ?? ''}</span>
       <span className="cell cell--num">{formatProbability(c.predictedProbability)}</span>
       <span className="cell">
-        <span className={`status status--${c.reviewStatus}`}>
-          {c.reviewStatus === 'reviewed' ? `Reviewed${c.reviewLabel ? `: ${c.reviewLabel}` : ''}` : 'Unreviewed'}
-        </span>
+        <ReviewStatusBadge c={c} />
       </span>
     </>
   );

@@ -72,6 +72,7 @@ export function WorklistFilters(props: {
           <option value="">All</option>
           <option value="unreviewed">Unreviewed</option>
           <option value="reviewed">Reviewed</option>
+          <option value="disagreement">Disagrees with the model</option>
         </select>
       </label>
       <label className="field field--short">

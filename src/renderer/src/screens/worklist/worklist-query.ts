@@ -7,7 +7,7 @@ import type { VipApi } from '@shared/protocol';
 import { createStore } from '../../lib/store';
 
 export type SortKey = NonNullable<Params<'cases.list'>['sort']>;
-export type ReviewFilter = '' | 'unreviewed' | 'reviewed';
+export type ReviewFilter = '' | 'unreviewed' | 'reviewed' | 'disagreement';
 
 export interface WorklistQuery {
   readonly search: string;
@@ -42,7 +42,8 @@ export function toListParams(q: WorklistQuery): Params<'cases.list'> {
   const params: Params<'cases.list'> = { sort: q.sort };
   const search = q.search.trim();
   if (search) params.search = search.slice(0, 200);
-  if (q.reviewStatus) params.reviewStatus = q.reviewStatus;
+  if (q.reviewStatus === 'disagreement') params.disagreement = true;
+  else if (q.reviewStatus) params.reviewStatus = q.reviewStatus;
   if (q.modality.trim()) params.modality = q.modality.trim().slice(0, 16);
   if (q.predictedClass.trim()) params.predictedClass = q.predictedClass.trim().slice(0, 200);
   return params;
