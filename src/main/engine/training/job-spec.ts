@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { aggregates, methods } from '../vip/config';
 import { textSideSchema } from '../vip/text-side';
 import { optimizerNames } from './optimizer';
+import { textBackendChoices } from './text-backprop';
 
 export const headConfigSchema = z.object({
   method: z.enum(methods),
@@ -24,6 +25,10 @@ export const trainOptionsSchema = z.object({
   warmupEpochs: z.number().int().nonnegative(),
   warmupLr: z.number().positive(),
   seed: z.number().int(),
+  /** Context update interval (1 = exact; the `fast` schedule uses more). */
+  contextEvery: z.number().int().positive().optional(),
+  /** Which engine runs the frozen text tower while training (default auto). */
+  textBackend: z.enum(textBackendChoices).optional(),
 });
 
 const reviewedImageSchema = z.object({ path: z.string(), name: z.string(), reviewLabel: z.string() });
@@ -152,6 +157,8 @@ export const trainingJobResultSchema = z.object({
   timing: z.object({ featureSeconds: z.number(), trainSeconds: z.number(), secondsPerEpoch: z.number() }),
   tfjsBackend: z.string(),
   executionProvider: z.string(),
+  /** The engine that ran the frozen text tower during training, and why (text-backprop-choice.ts). */
+  textBackend: z.object({ name: z.string(), reason: z.string() }).optional(),
   /** Peak resident set size of the process that trained (bytes). */
   peakRssBytes: z.number(),
 });

@@ -26,6 +26,7 @@ import { FeatureCache, extractFeatures, featureCacheDir, viewPreprocessing } fro
 import type { JobProgress, TrainingJobResult, TrainingJobSpec } from './job-spec';
 import { evaluate, type EvalMetrics } from './metrics';
 import { checkTrainOptions, trainHead, type EvalFeatures } from './trainer';
+import { chooseTextEngine, type TextEngine } from './text-backprop-choice';
 
 export interface JobHooks {
   signal?: AbortSignal;
@@ -110,8 +111,10 @@ export async function runTrainingJob(spec: TrainingJobSpec, hooks: JobHooks = {}
 
   const trainStart = Date.now();
   const arch = pkg.manifest.architecture;
-  const tower = TfjsTextTower.fromClipConfig(arch, readSafetensors(pkg.path('text.safetensors')).tensors);
+  const textWeights = readSafetensors(pkg.path('text.safetensors')).tensors;
+  const tower = TfjsTextTower.fromClipConfig(arch, textWeights);
   let trained;
+  let engine: TextEngine | undefined;
   try {
     const tokenizer = packageTokenizer(pkg);
     const contextLength = pkg.manifest.tokenizer.contextLength;
@@ -121,17 +124,27 @@ export async function runTrainingJob(spec: TrainingJobSpec, hooks: JobHooks = {}
         : symptomPrompts(tokenizer, symptoms, spec.head.nCtx, contextLength);
     const head = new ViPHead({ tower, prompts, classes, config: spec.head, seed: spec.train.seed });
     try {
+      engine = await chooseTextEngine({
+        choice: spec.train.textBackend ?? 'auto',
+        head,
+        tower,
+        config: arch,
+        weights: textWeights,
+        contextEvery: spec.train.contextEvery ?? 1,
+      });
       trained = await trainHead({
         head,
         train: { features: train.features, views: spec.views, labels: train.labels },
         val: val.labels.length > 0 ? val : null,
         options: spec.train,
+        text: engine.text,
         ...(signal ? { signal } : {}),
         onStep: (p) => progress({ phase: 'step', ...p }),
         onEpoch: (r) => progress({ phase: 'epoch', ...r, epochs: spec.train.epochs }),
       });
     } finally {
       head.dispose();
+      await engine?.text?.dispose();
     }
   } finally {
     tower.dispose();
@@ -159,6 +172,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, hooks: JobHooks = {}
     timing: { featureSeconds, trainSeconds, secondsPerEpoch: trainSeconds / spec.train.epochs },
     tfjsBackend: backend.backend,
     executionProvider: sessions.executionProvider,
+    ...(engine ? { textBackend: { name: engine.name, reason: engine.reason } } : {}),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }

@@ -22,8 +22,11 @@ export interface OptimizerOptions {
 }
 
 export interface Optimizer {
-  /** One update of `variables` from `grads` (same order); `grads` stay owned by the caller. */
-  step(variables: readonly tf.Variable[], grads: readonly tf.Tensor[], lr: number): void;
+  /**
+   * One update of `variables` from `grads` (same order); `grads` stay owned by the caller. A variable whose gradient
+   * is undefined is left alone this step (its state too): schedules that update the context less often.
+   */
+  step(variables: readonly tf.Variable[], grads: readonly (tf.Tensor | undefined)[], lr: number): void;
   dispose(): void;
 }
 

@@ -118,6 +118,8 @@ export async function runTraining(
         },
       });
     }
+    // Training accepts approved symptom sets only; throwing here rolls back the run (and a version new to the store).
+    if (!imported.version.approved) throw notApproved(imported.version, imported.created, req.symptomsSource);
     // The run row refers to a package row; model_packages is filled as packages get used.
     upsertModelPackage(store.db, {
       id: packageId,
@@ -190,6 +192,7 @@ export async function runTraining(
     timing: result.timing,
     tfjsBackend: result.tfjsBackend,
     executionProvider: result.executionProvider,
+    ...(result.textBackend ? { textBackend: result.textBackend } : {}),
     peakRssBytes: result.peakRssBytes,
   };
   const version = createModelVersion(store, ctx.paths, {
@@ -214,6 +217,14 @@ export async function runTraining(
     detail: { versionId: version.id, bestEpoch: result.bestEpoch },
   });
   return { runId, runner: outcome.runner, version, symptomSetVersion: ssv, result };
+}
+
+function notApproved(v: SymptomSetVersionRow, isNew: boolean, source: string): VipError {
+  return badInput(
+    isNew
+      ? `the symptoms from ${source} are not approved, and training accepts approved symptom sets only: a clinician approves them on the Symptoms screen or with \`vip symptoms approve ID\` (\`vip symptoms list\` shows the ids)`
+      : `symptom set "${v.name}" v${v.version} (id ${v.id}) is not approved, and training accepts approved symptom sets only: a clinician approves it on the Symptoms screen or with \`vip symptoms approve ${v.id}\``,
+  );
 }
 
 function describeDataset(d: DatasetSpec): Record<string, unknown> {

@@ -16,6 +16,8 @@ import { accuracy, argmax, macroF1 } from './metrics';
 import { createOptimizer, optimizerNames, type OptimizerName } from './optimizer';
 import { learningRateAt } from './schedule';
 import { shuffled } from './shuffle';
+import type { TextBackendChoice, TextBackprop } from './text-backprop';
+import { TextBackpropStep } from './text-backprop-step';
 
 export interface TrainOptions {
   epochs: number;
@@ -27,6 +29,13 @@ export interface TrainOptions {
   warmupEpochs: number;
   warmupLr: number;
   seed: number;
+  /**
+   * Update the CoP context every k steps with the sum of its k gradients (MeP every step); 1 (the default) is the
+   * exact method. k > 1 is the `fast` schedule's approximation (schedules.ts). Needs a split text engine.
+   */
+  contextEvery?: number;
+  /** Which engine runs the frozen text tower (job.ts; default auto). */
+  textBackend?: TextBackendChoice;
 }
 
 /** The authors' settings (VIP_METHOD.md §3). */
@@ -92,6 +101,11 @@ export interface TrainHeadOptions {
   train: TrainFeatures;
   val?: EvalFeatures | null;
   options?: Partial<TrainOptions>;
+  /**
+   * The frozen text tower outside the fused tfjs step (onnxruntime's forward + VJP, or tfjs split the same way), for
+   * heads with a context. Absent: the fused tfjs step (forward and backward through the tfjs tower in one tape).
+   */
+  text?: TextBackprop | null;
   signal?: AbortSignal;
   onStep?: (p: StepProgress) => void;
   onEpoch?: (r: EpochReport) => void;
@@ -120,6 +134,10 @@ export function checkTrainOptions(o: TrainOptions): void {
     throw badInput(`optimizer must be one of ${optimizerNames.join(', ')}, got "${String(o.optimizer)}"`);
   }
   if (!Number.isSafeInteger(o.seed)) throw badInput(`seed must be a whole number, got ${o.seed}`);
+  const every = o.contextEvery ?? 1;
+  if (!Number.isInteger(every) || every < 1 || every > 10_000) {
+    throw badInput(`the context update interval must be a whole number from 1 to 10000, got ${every}`);
+  }
 }
 
 export async function trainHead(args: TrainHeadOptions): Promise<TrainResult> {
@@ -152,10 +170,16 @@ export async function trainHead(args: TrainHeadOptions): Promise<TrainResult> {
   const steps = Math.floor(n / batch);
   const totalSteps = steps * o.epochs;
   const optimizer = createOptimizer({ name: o.optimizer, weightDecay: o.weightDecay, momentum: o.momentum });
+  const contextEvery = o.contextEvery ?? 1;
+  if (contextEvery > 1 && head.ctx !== null && !args.text) {
+    throw new VipError('internal', 'updating the context every few steps needs a split text engine');
+  }
+  const split =
+    head.ctx !== null && args.text ? new TextBackpropStep({ head, text: args.text, optimizer, contextEvery }) : null;
   const valX = val ? tf.tensor2d(val.features, [val.labels.length, d]) : null;
-  const validate = (): { valAccuracy: number; valMacroF1: number } | null => {
+  const validate = async (): Promise<{ valAccuracy: number; valMacroF1: number } | null> => {
     if (!valX || !val) return null;
-    const probs = tf.tidy(() => tf.softmax(head.forward(valX)).arraySync());
+    const probs = split ? await split.probabilities(valX) : tf.tidy(() => tf.softmax(head.forward(valX)).arraySync());
     const predicted = probs.map(argmax);
     return { valAccuracy: accuracy(val.labels, predicted), valMacroF1: macroF1(val.labels, predicted, c) };
   };
@@ -164,7 +188,7 @@ export async function trainHead(args: TrainHeadOptions): Promise<TrainResult> {
   const started = Date.now();
   let done = 0;
   try {
-    const initial = validate();
+    const initial = await validate();
     let best = { weights: head.exportWeights(), epoch: 0, acc: -1, f1: -1 };
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const epochStart = Date.now();
@@ -184,7 +208,9 @@ export async function trainHead(args: TrainHeadOptions): Promise<TrainResult> {
           x.set(train.features.subarray(from, from + d), r * d);
           y[r] = train.labels[i] ?? 0;
         });
-        const { loss, correct } = step(head, optimizer, x, y, batch, lr);
+        const { loss, correct } = split
+          ? await split.step(x, y, batch, lr, s === steps - 1)
+          : step(head, optimizer, x, y, batch, lr);
         lossSum += loss * batch;
         hits += correct;
         done++;
@@ -201,7 +227,7 @@ export async function trainHead(args: TrainHeadOptions): Promise<TrainResult> {
         });
         await yieldToEventLoop();
       }
-      const v = validate();
+      const v = await validate();
       const report: EpochReport = {
         epoch: epoch + 1,
         lr,
@@ -221,6 +247,7 @@ export async function trainHead(args: TrainHeadOptions): Promise<TrainResult> {
     }
     return { best: best.weights, bestEpoch: best.epoch, epochs, initial };
   } finally {
+    split?.dispose();
     optimizer.dispose();
     valX?.dispose();
   }

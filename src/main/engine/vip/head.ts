@@ -115,12 +115,34 @@ export class ViPHead {
     );
   }
 
+  /** The prompts this head reads, classes in order. */
+  get promptBatch(): PromptBatch {
+    return this.prompts;
+  }
+
+  /**
+   * The prompts' token embeddings `[S, L, W]` as host data (L = the last EOT + 1, rows padded with token 0), the
+   * placeholders not yet replaced by the context; null without CoP. For text towers outside tfjs (training/split-step).
+   */
+  baseEmbeddings(): Float32Array | null {
+    this.assertAlive();
+    return this.ctx === null ? null : Float32Array.from(this.constantInput.dataSync() as Float32Array);
+  }
+
   /** `[C, d]` class features `s_c` (unnormalised). */
   classFeatures(): tf.Tensor2D {
     this.assertAlive();
+    return tf.tidy(() => this.classFeaturesFrom(this.promptFeatures()));
+  }
+
+  /**
+   * `[C, d]` class features from given prompt features `[S, d]` (from any text tower): MeP (or the ablation) per class.
+   * Differentiable with respect to the prompt features and the MeP variables.
+   */
+  classFeaturesFrom(t: tf.Tensor2D): tf.Tensor2D {
+    this.assertAlive();
     return tf.tidy(() => {
-      const t = this.promptFeatures();
-      if (this.config.method === 'coop') return t;
+      if (this.config.method === 'coop') return tf.clone(t);
       const rows = this.prompts.classRows.map(({ start, count }, c) => {
         const tc = tf.slice(t, [start, 0], [count, this.embedDim]);
         return this.merge(tc, c);
@@ -138,6 +160,12 @@ export class ViPHead {
       );
     }
     return tf.tidy(() => cosineLogits(imageFeatures, this.classFeatures()));
+  }
+
+  /** `[B, C]` logits from given prompt features `[S, d]` (see classFeaturesFrom). */
+  forwardFrom(promptFeatures: tf.Tensor2D, imageFeatures: tf.Tensor2D): tf.Tensor2D {
+    this.assertAlive();
+    return tf.tidy(() => cosineLogits(imageFeatures, this.classFeaturesFrom(promptFeatures)));
   }
 
   /** Mean cross-entropy of the logits against integer labels. */
