@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Engine } from './engine/engine';
 import { registerIpc } from './ipc';
+import { ElectronSecretStore } from './secret-store-electron';
+import { installSecretStore } from './engine/symptoms/secret-store';
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
@@ -77,6 +79,8 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 void app.whenReady().then(async () => {
   hardenSession();
+  // The LLM API key stays in this process, encrypted at rest by the OS (never in the database or a log).
+  installSecretStore(new ElectronSecretStore(app.getPath('userData')));
   const engine = Engine.open({
     dataDir: process.env['VIP_DATA_DIR'] ?? app.getPath('userData'),
     transport: 'electron',

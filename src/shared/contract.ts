@@ -437,6 +437,213 @@ export const reviewMethods = {
   'versions.discard': { params: z.object({ id: Id }).strict(), result: z.object({ discarded: Id }) },
 } as const;
 
+// ---------------------------------------------------------------- symptoms (symptom sets, the VSG, approval)
+// (owned by the symptom generator; see src/main/engine/symptoms/*)
+export const SymptomClass = z.object({ name: z.string(), symptoms: z.array(z.string()) });
+export type SymptomClass = z.infer<typeof SymptomClass>;
+export const DroppedSymptomInfo = z.object({ className: z.string(), text: z.string(), reason: z.string() });
+export type DroppedSymptomInfo = z.infer<typeof DroppedSymptomInfo>;
+export const SymptomSetOrigin = z.enum(['generated', 'edited', 'imported', 'built-in', 'training']);
+
+export const SymptomSetVersionSummary = z.object({
+  id: Id,
+  setId: Id,
+  name: z.string(),
+  task: z.string(),
+  version: z.number().int().positive(),
+  /** In class order (the label order). */
+  classes: z.array(SymptomClass),
+  approved: z.boolean(),
+  approvedBy: z.string().nullable(),
+  approvedAt: IsoTime.nullable(),
+  createdAt: IsoTime,
+  createdBy: z.string().nullable(),
+  origin: SymptomSetOrigin,
+  parentVersionId: Id.nullable(),
+  /** Generated with fewer than k valid symptoms somewhere (or stopped by the endpoint). */
+  partial: z.boolean(),
+});
+export type SymptomSetVersionSummary = z.infer<typeof SymptomSetVersionSummary>;
+
+export const SymptomSetVersionDetail = SymptomSetVersionSummary.extend({
+  /** Prompts, raw answers, model, times, edits and who made them. */
+  provenance: z.record(z.string(), z.unknown()).nullable(),
+  /** Candidates the generator dropped, each with its reason (the clinician may add one back). */
+  dropped: z.array(DroppedSymptomInfo),
+  warnings: z.array(z.string()),
+  /** Model versions trained on this symptom set version. */
+  usedBy: z.array(z.object({ id: Id, name: z.string(), active: z.boolean() })),
+});
+export type SymptomSetVersionDetail = z.infer<typeof SymptomSetVersionDetail>;
+
+export const LlmStatus = z.object({
+  baseUrl: z.string(),
+  model: z.string(),
+  hasApiKey: z.boolean(),
+  /** Where the key is kept, in words. */
+  keyStorage: z.string(),
+  keyPersistent: z.boolean(),
+});
+export type LlmStatus = z.infer<typeof LlmStatus>;
+
+export const SymptomGenerateParams = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    task: z.string().trim().min(1).max(200).optional(),
+    modality: z.string().trim().min(1).max(200),
+    classes: z.array(z.string().trim().min(1).max(200)).min(2).max(50),
+    /** Stage 2 images: a folder on the engine's machine with one folder per class, or the reviewed cases. */
+    imagesDir: z.string().min(1).max(4096).optional(),
+    fromReviews: z.boolean().default(false),
+    k: z.number().int().min(1).max(32).default(4),
+    grids: z.number().int().min(1).max(10).default(3),
+    /** Override the endpoint from the settings for this run. */
+    llmBaseUrl: z.string().max(2000).optional(),
+    llmModel: z.string().max(200).optional(),
+    timeoutSeconds: z.number().int().min(1).max(3600).default(120),
+    /** Near duplicates by the CLIP text tower: 'auto' uses it unless the default package has random weights. */
+    clipMatching: z.enum(['auto', 'on', 'off']).default('auto'),
+    clipDuplicateThreshold: z.number().min(0).max(1).optional(),
+    stringDuplicateThreshold: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+
+export const SymptomProgress = z.object({
+  jobId: Id,
+  phase: z.enum(['stage1', 'stage2', 'validate', 'retry', 'finished']),
+  className: z.string().optional(),
+  done: z.number().int().nonnegative().optional(),
+  total: z.number().int().nonnegative().optional(),
+  message: z.string().optional(),
+  /** With phase 'finished'. */
+  status: z.enum(['complete', 'partial', 'failed', 'cancelled']).optional(),
+  versionId: Id.nullable().optional(),
+  error: z.string().optional(),
+});
+export type SymptomProgress = z.infer<typeof SymptomProgress>;
+
+export const symptomMethods = {
+  /** Every symptom set version (built-in sets are added on first use of a data folder), newest first per set. */
+  'symptoms.list': { params: z.object({}).strict(), result: z.object({ versions: z.array(SymptomSetVersionSummary) }) },
+  'symptoms.get': { params: z.object({ id: Id }).strict(), result: SymptomSetVersionDetail },
+  /** The clinician's edit of a version (reworded, reordered, added or removed symptoms) as a new, unapproved version. */
+  'symptoms.saveVersion': {
+    params: z
+      .object({
+        baseVersionId: Id,
+        classes: z
+          .array(z.object({ name: z.string(), symptoms: z.array(z.string().max(1000)).max(64) }))
+          .min(2)
+          .max(50),
+        note: z.string().max(2000).optional(),
+      })
+      .strict(),
+    result: z.object({ created: z.boolean(), version: SymptomSetVersionDetail }),
+  },
+  /** A clinician vouches for a version; only approved versions can be trained on. */
+  'symptoms.approve': { params: z.object({ id: Id }).strict(), result: SymptomSetVersionDetail },
+  /** Starts the VSG; progress arrives as `symptoms.progress` events, ending with a `finished` one. */
+  'symptoms.generate': { params: SymptomGenerateParams, result: z.object({ jobId: Id }) },
+  'symptoms.cancel': { params: z.object({ jobId: Id }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  'symptoms.llmStatus': { params: z.object({}).strict(), result: LlmStatus },
+  /** Keeps the LLM API key in the main process (an empty key removes it); the key is never sent back. */
+  'symptoms.setApiKey': { params: z.object({ apiKey: z.string().max(4096) }).strict(), result: LlmStatus },
+} as const;
+
+export const symptomEvents = { 'symptoms.progress': SymptomProgress } as const;
+
+// ---------------------------------------------------------------- export/audit (case export, reports, audit trail)
+// (owned by the export module; see src/main/engine/export/*)
+export const ExportFilter = z
+  .object({
+    search: z.string().max(200).optional(),
+    reviewStatus: ReviewStatus.optional(),
+    modality: z.string().max(16).optional(),
+    predictedClass: z.string().max(200).optional(),
+  })
+  .strict();
+export type ExportFilter = z.infer<typeof ExportFilter>;
+
+export const ExportParams = z
+  .object({
+    /** These cases; or `filter`: every case of the worklist that matches it (an empty filter: every case). */
+    caseIds: z.array(Id).min(1).max(100_000).optional(),
+    filter: ExportFilter.optional(),
+    /** An absolute path on the engine's machine: a folder to create, or a file ending in .zip. */
+    out: z.string().min(1).max(4096),
+    pdf: z.boolean().default(false),
+    dicomSr: z.boolean().default(false),
+    /** Keep patient name, ID, birth date, dates and UIDs. Off by default; recorded in the audit log. */
+    identified: z.boolean().default(false),
+  })
+  .strict();
+
+export const ExportResult = z.object({
+  exportId: z.string(),
+  path: z.string(),
+  format: z.enum(['folder', 'zip']),
+  cases: z.number().int().nonnegative(),
+  images: z.number().int().nonnegative(),
+  files: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  identified: z.boolean(),
+  pdfReports: z.number().int().nonnegative(),
+  structuredReports: z.number().int().nonnegative(),
+  /** Exported with what they have (images, notes, reviews) and marked so. */
+  casesWithoutPredictions: z.array(Id),
+  warnings: z.array(z.string()),
+});
+export type ExportResult = z.infer<typeof ExportResult>;
+
+export const AuditQueryParams = z
+  .object({
+    offset: z.number().int().nonnegative().default(0),
+    limit: z.number().int().positive().max(1000).default(100),
+    /** Exact action (`cases.export`), or a prefix ending in a dot (`cases.`). */
+    action: z.string().max(200).optional(),
+    actor: z.string().max(200).optional(),
+    entity: z.string().max(100).optional(),
+    entityId: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const exportMethods = {
+  /** Writes case documents, summary.csv and evidence PNGs (and PDF reports, DICOM SRs) to a folder or a zip. */
+  'export.run': { params: ExportParams, result: ExportResult },
+  /** The audit log, newest first, optionally narrowed to an action, actor or entity. */
+  'audit.query': {
+    params: AuditQueryParams,
+    result: z.object({
+      total: z.number().int().nonnegative(),
+      entries: z.array(AuditEntry),
+      /** Every action in the log, for the filter's choices. */
+      actions: z.array(z.string()),
+    }),
+  },
+  /** Writes the audit log (or the entries matching the filter) as CSV to an absolute path on the engine's machine. */
+  'audit.export': {
+    params: z
+      .object({
+        out: z.string().min(1).max(4096),
+        action: z.string().max(200).optional(),
+        actor: z.string().max(200).optional(),
+        entity: z.string().max(100).optional(),
+        entityId: z.string().max(200).optional(),
+      })
+      .strict(),
+    result: z.object({ path: z.string(), entries: z.number().int().nonnegative() }),
+  },
+} as const;
+
+export const exportEvents = {
+  'export.progress': z.object({
+    exportId: z.string(),
+    done: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative(),
+    caseId: Id.nullable(),
+  }),
+} as const;
+
 // ---------------------------------------------------------------- the method table
 const NoParams = z.object({}).strict();
 
@@ -525,6 +732,8 @@ export const methods = {
   'training.start': { params: TrainingStartParams, result: z.object({ runId: Id }) },
   'training.cancel': { params: z.object({ runId: Id }).strict(), result: z.object({ cancelled: z.boolean() }) },
   ...reviewMethods,
+  ...symptomMethods,
+  ...exportMethods,
 } as const;
 
 export type Methods = typeof methods;
@@ -549,6 +758,8 @@ export const events = {
   }),
   'cases.changed': z.object({ caseIds: z.array(Id) }),
   'training.progress': TrainingProgress,
+  ...symptomEvents,
+  ...exportEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

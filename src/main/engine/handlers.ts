@@ -10,6 +10,8 @@ import { modelHandlers } from './model/model-handlers';
 import { vipHandlers } from './vip/vip-handlers';
 import { trainingHandlers } from './training/training-handlers';
 import { reviewHandlers } from './review/review-handlers';
+import { symptomHandlers } from './symptoms/symptom-handlers';
+import { exportHandlers } from './export/export-handlers';
 
 export type Handler<M extends MethodName> = (
   params: ParsedParams<M>,
@@ -25,4 +27,6 @@ export const handlers: Handlers = {
   ...vipHandlers,
   ...trainingHandlers,
   ...reviewHandlers,
+  ...symptomHandlers,
+  ...exportHandlers,
 };

@@ -135,3 +135,18 @@ export function importSymptomSetVersion(
   );
   return { version: getSymptomSetVersion(db, id) as SymptomSetVersionRow, created: true };
 }
+
+/**
+ * Records that `by` approved the version (the symptom generator's review screen and `vip symptoms approve`). Returns
+ * the row, unchanged when it was approved already. Call inside a transaction.
+ */
+export function approveSymptomSetVersion(db: Database.Database, id: number, by: string): SymptomSetVersionRow | null {
+  const row = getSymptomSetVersion(db, id);
+  if (!row || row.approved) return row;
+  db.prepare('UPDATE symptom_set_versions SET approved = 1, approved_by = ?, approved_at = ? WHERE id = ?').run(
+    by,
+    nowIso(),
+    id,
+  );
+  return getSymptomSetVersion(db, id);
+}
