@@ -11,6 +11,8 @@ import { registerEvalCommand } from './commands/eval';
 import { registerPredictCommand } from './commands/predict';
 import { registerVersionCommands } from './commands/versions';
 import { registerSymptomCommands } from './commands/symptoms';
+import { registerExportCommand } from './commands/export';
+import { registerAuditCommands } from './commands/audit';
 
 export function buildProgram(): Command {
   const program = new Command('vip')
@@ -34,5 +36,7 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerVersionCommands(program);
   registerSymptomCommands(program);
+  registerExportCommand(program);
+  registerAuditCommands(program);
   return program;
 }
