@@ -7,7 +7,7 @@ import { ModelBanner } from './components/ModelBanner';
 import { ProblemReports } from './components/ProblemReports';
 import { routeHref, useRoute, type Route } from './lib/router';
 import { SymptomsScreen } from './screens/placeholders/SymptomsScreen';
-import { TrainingScreen } from './screens/placeholders/TrainingScreen';
+import { TrainingScreen } from './screens/training/TrainingScreen';
 import { SettingsScreen } from './screens/settings/SettingsScreen';
 import { ModelsScreen } from './screens/models/ModelsScreen';
 import { CaseViewer } from './screens/viewer/CaseViewer';
