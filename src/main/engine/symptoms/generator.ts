@@ -211,7 +211,8 @@ export async function generateSymptoms(req: GenerateRequest, deps: GenerateDeps)
         });
         if (answer.model && !record.answeredBy.includes(answer.model)) record.answeredBy.push(answer.model);
         last = parsed.items;
-        if (parsed.items.some((i) => languageProblem(i) === null)) return parsed.items;
+        // An answer with nothing usable in it (a refusal, another language) gets one reminder.
+        if (parsed.items.some((i) => symptomTextProblem(i, textCtx) === null)) return parsed.items;
         messages.push({ role: 'assistant', content: answer.content }, { role: 'user', content: REMINDER_PROMPT });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);

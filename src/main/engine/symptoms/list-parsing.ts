@@ -140,8 +140,12 @@ function isHeading(line: string): boolean {
 const INTRO =
   /^(?:sure|certainly|of course|okay|ok|here (?:are|is)|below (?:are|is)|the following|these (?:are|features)|i hope|note:|note that|please note|in summary|overall|let me know|these features)\b/i;
 
+/** Refusals and apologies are never features. */
+const REFUSAL = /^(?:i'?m sorry|i am sorry|sorry|unfortunately|i can(?:no|')t|i am (?:not able|unable)|as an ai)\b/i;
+
 function isIntroOrOutro(line: string): boolean {
   const stripped = line.replace(/^[\s*_#>]+/, '');
+  if (REFUSAL.test(stripped)) return true;
   return (
     INTRO.test(stripped) &&
     (/:\s*$/.test(stripped) || wordCount(stripped) > 3 || /^(sure|certainly|okay|ok)\b/i.test(stripped))
