@@ -17,11 +17,15 @@ export type TargetKind = 'folder' | 'zip';
 
 /** The file operations an export performs; tests replace them to simulate a full disk or a failing write. */
 export interface ExportIo {
+  mkdir(path: string): Promise<void>;
   writeFile(path: string, data: Uint8Array): Promise<void>;
   createWriteStream(path: string): Writable;
 }
 
 export const fsIo: ExportIo = {
+  async mkdir(path) {
+    await mkdir(path, { recursive: true });
+  },
   async writeFile(path, data) {
     const handle = await open(path, 'wx');
     try {
@@ -102,7 +106,7 @@ export async function openTarget(out: string, io: ExportIo = fsIo): Promise<Expo
   const staging = join(parent, `.${name}.${token}.partial`);
   const tempZip = join(parent, `.${name}.${token}.partial.zip`);
   try {
-    await mkdir(staging);
+    await io.mkdir(staging);
   } catch (err) {
     throw describeWriteError(err, parent);
   }
@@ -126,7 +130,7 @@ export async function openTarget(out: string, io: ExportIo = fsIo): Promise<Expo
       try {
         const dir = dirname(abs);
         if (!dirs.has(dir)) {
-          await mkdir(dir, { recursive: true });
+          await io.mkdir(dir);
           dirs.add(dir);
         }
         await io.writeFile(abs, bytesOf);
