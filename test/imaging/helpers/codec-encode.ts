@@ -6,6 +6,9 @@ const require = createRequire(import.meta.url);
 let ready: Promise<CodecsModule> | null = null;
 
 export function loadEncoders(): Promise<CodecsModule> {
+  // The decoder under test reloads the shared module after a failure; load it again when that happened.
+  const mod = require('dcmjs-codecs') as CodecsModule;
+  if (ready && !mod.NativeCodecs.isInitialized()) ready = null;
   ready ??= (async () => {
     const mod = require('dcmjs-codecs') as CodecsModule;
     mod.log.setLevel('silent');

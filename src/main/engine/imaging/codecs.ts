@@ -33,7 +33,13 @@ async function loadCodecs(): Promise<CodecsModule> {
 async function codecs(): Promise<CodecsModule> {
   loading ??= loadCodecs();
   try {
-    return await loading;
+    const mod = await loading;
+    // The module is process-wide: whoever released it last, it is loaded again here.
+    if (!mod.NativeCodecs.isInitialized()) {
+      loading = loadCodecs();
+      return await loading;
+    }
+    return mod;
   } catch (err) {
     loading = null;
     throw new VipError(
@@ -74,8 +80,8 @@ const DECODERS: Record<Exclude<PixelEncoding, 'native'>, Decoder> = {
 };
 
 /**
- * Decodes one compressed frame. A corrupt bitstream becomes a one-line badInput; a crash inside the WebAssembly
- * module also reloads it, so the next file starts from a clean decoder.
+ * Decodes one compressed frame. A corrupt bitstream becomes a one-line badInput and reloads the WebAssembly module,
+ * so the next file starts from a clean decoder.
  */
 export async function decodeCompressedFrame(
   syntax: TransferSyntax,
@@ -84,7 +90,9 @@ export async function decodeCompressedFrame(
   frameLabel: string,
 ): Promise<DecodedFrame> {
   if (syntax.encoding === 'native') throw new VipError('internal', 'native pixel data needs no codec');
-  const mod = await codecs();
+  let mod = await codecs();
+  // Another frame's failure may have reloaded the module while this call waited; from here on nothing awaits.
+  while (!mod.NativeCodecs.isInitialized()) mod = await codecs();
   const colour = g.samplesPerPixel === 3;
   const context = new mod.Context({
     width: g.width,
@@ -103,7 +111,9 @@ export async function decodeCompressedFrame(
   try {
     decoded = DECODERS[syntax.encoding](mod.NativeCodecs, context, params).getDecodedBuffer();
   } catch (err) {
-    if (isWasmCrash(err)) resetCodecs(mod);
+    // After any failure the decoder's WebAssembly heap may be left inconsistent (seen: a later, valid JPEG 2000
+    // frame then never finished decoding), so the module is reloaded before the next frame.
+    resetCodecs(mod);
     throw badInput(`cannot decode the ${syntax.name} pixel data of ${frameLabel}: ${codecMessage(err)}`);
   }
   const expected = g.width * g.height * g.samplesPerPixel * Math.ceil(g.bitsAllocated / 8);
@@ -127,9 +137,6 @@ function decodedPhotometric(syntax: TransferSyntax, pi: string, colour: boolean)
   }
   return pi;
 }
-
-/** WebAssembly.RuntimeError (a trap: out-of-bounds access, abort), after which the module's state is unknown. */
-const isWasmCrash = (err: unknown): boolean => err instanceof Error && err.name === 'RuntimeError';
 
 function resetCodecs(mod: CodecsModule): void {
   try {

@@ -35,8 +35,19 @@ const COLOUR = new Set(['RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_PARTIAL_422', 'Y
 /** Parses and checks everything that can be checked without decoding pixels; throws one-line badInput errors. */
 export function openDicom(bytes: Uint8Array, layout: DicomLayout): OpenedDicom {
   const { dataSet, transferSyntaxUid } = parseDicomBytes(bytes, layout);
-  const attrs = readDicomAttributes(dataSet, transferSyntaxUid);
-  if (!hasPixelData(dataSet)) throw badInput(noPixelDataMessage(attrs.sopClassUid, attrs.modality));
+  let attrs: DicomAttributes;
+  try {
+    attrs = readDicomAttributes(dataSet, transferSyntaxUid);
+  } catch (err) {
+    // dicom-parser's accessors throw strings for values they cannot read.
+    throw badInput(`cannot read the DICOM attributes: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!hasPixelData(dataSet)) {
+    if (attrs.rows > 0 && attrs.columns > 0) {
+      throw badInput('DICOM file has no pixel data although it has Rows and Columns (truncated file?)');
+    }
+    throw badInput(noPixelDataMessage(attrs.sopClassUid, attrs.modality));
+  }
   if (!dataSet.elements['x7fe00010']) {
     throw badInput('DICOM float or double pixel data (parametric maps) is not supported');
   }

@@ -54,6 +54,8 @@ export function parseDicomBytes(bytes: Uint8Array, layout: DicomLayout): ParsedD
   }
   const badVr = findBadVr(dataSet);
   if (badVr) throw badInput(badVr);
+  const overrun = findOverrun(dataSet, dataSet.byteArray.length);
+  if (overrun) throw badInput(overrun);
   const transferSyntaxUid = (dataSet.string('x00020010') ?? assumed ?? IMPLICIT_VR_LITTLE_ENDIAN)
     .replace(/\0/g, '')
     .trim();
@@ -126,6 +128,24 @@ function findBadVr(ds: DataSet): string | null {
   return null;
 }
 
+/**
+ * The first element whose value runs past the end of the file (the implicit-VR parser does not check). Native pixel
+ * data is left to the pixel module check, which says how many bytes are missing.
+ */
+function findOverrun(ds: DataSet, end: number): string | null {
+  for (const element of Object.values(ds.elements) as Element[]) {
+    if (element.tag === 'x7fe00010' || element.hadUndefinedLength) continue;
+    if (element.dataOffset + element.length > end) {
+      return `file is truncated: element ${tagLabel(element.tag)} runs past the end of the file`;
+    }
+    for (const item of element.items ?? []) {
+      const inner = item.dataSet ? findOverrun(item.dataSet, end) : null;
+      if (inner) return inner;
+    }
+  }
+  return null;
+}
+
 function partialDataSet(err: unknown): DataSet | null {
   if (err !== null && typeof err === 'object' && 'dataSet' in err) {
     const ds = (err as { dataSet: unknown }).dataSet;
@@ -139,12 +159,21 @@ function parserMessage(err: unknown): string {
   const inner =
     err !== null && typeof err === 'object' && 'exception' in err ? (err as { exception: unknown }).exception : err;
   const text = inner instanceof Error ? inner.message : String(inner);
-  const line = text.replace(/^dicomParser[.:]\w+(\.\w+)*:\s*/, '').split('\n')[0] ?? '';
+  const line = text.replace(/^(dicomParser[.:])?\w+(\.\w+)*:\s*/, '').split('\n')[0] ?? '';
   return friendlierParserMessage(line) || 'unknown error';
 }
 
 function friendlierParserMessage(line: string): string {
-  if (/buffer overread|buffer overrun|outside buffer|beyond/i.test(line)) return `file is truncated (${line})`;
+  if (
+    /buffer overread|buffer overrun|outside buffer|past end of buffer|beyond|cannot be greater than or equal to 'byteArray' length/i.test(
+      line,
+    )
+  ) {
+    return `file is truncated (${line})`;
+  }
+  if (/missing required meta header attribute 0002,0010/.test(line)) {
+    return 'the file meta header has no Transfer Syntax UID (0002,0010) (truncated file?)';
+  }
   if (/DICM prefix not found/.test(line)) return 'no DICM marker (not a DICOM Part 10 file)';
   return line;
 }

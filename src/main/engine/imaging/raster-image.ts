@@ -22,7 +22,8 @@ export async function rasterMetadata(bytes: Uint8Array, format: RasterFormat, pa
   const label = format.toUpperCase();
   let meta: Metadata;
   try {
-    meta = await open(bytes, page).metadata();
+    // Header only, without sharp's own pixel limit, so an oversized image gets the budget's message below.
+    meta = await sharp(bytes, { page, limitInputPixels: false }).metadata();
   } catch (err) {
     throw badInput(`cannot read ${label} image: ${firstLine(err)}`);
   }

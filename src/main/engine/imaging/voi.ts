@@ -48,12 +48,13 @@ export function applyWindow(x: number, w: Window): number {
     case 'LINEAR': {
       if (x <= c - 0.5 - (width - 1) / 2) return 0;
       if (x > c - 0.5 + (width - 1) / 2) return 255;
-      return ((x - (c - 0.5)) / (width - 1) + 0.5) * 255;
+      // ((x - (c - 0.5)) / (w - 1) + 0.5) * 255, multiplied out so exact halves stay exact in floating point.
+      return ((x - c + 0.5) * 255) / (width - 1) + 127.5;
     }
     case 'LINEAR_EXACT': {
       if (x <= c - width / 2) return 0;
       if (x > c + width / 2) return 255;
-      return ((x - c) / width + 0.5) * 255;
+      return ((x - c) * 255) / width + 127.5;
     }
     case 'SIGMOID':
       return 255 / (1 + Math.exp((-4 * (x - c)) / width));
