@@ -11,6 +11,7 @@ import { registerEvalCommand } from './commands/eval';
 import { registerPredictCommand } from './commands/predict';
 import { registerVersionCommands } from './commands/versions';
 import { registerSymptomCommands } from './commands/symptoms';
+import { registerBenchCommand } from './commands/bench';
 import { registerExportCommand } from './commands/export';
 import { registerAuditCommands } from './commands/audit';
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerPredictCommand(program);
   registerVersionCommands(program);
   registerSymptomCommands(program);
+  registerBenchCommand(program);
   registerExportCommand(program);
   registerAuditCommands(program);
   return program;

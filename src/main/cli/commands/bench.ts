@@ -1,0 +1,149 @@
+/**
+ * `vip bench`: how fast this machine decodes, embeds, computes a text side and trains, with a demo package of the
+ * preset's size (random weights). Each phase runs in its own child process (`vip bench --phase NAME`, hidden) so
+ * its peak RSS is its own; results are printed and saved under `<data>/benchmarks/`.
+ */
+import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
+import { Command, Option } from 'commander';
+import { VipError } from '@shared/errors';
+import { benchPresets, type BenchPreset, type BenchResult } from '../../engine/bench/bench-result';
+import { phaseNames, type PhaseName } from '../../engine/bench/phases';
+import { runBench, runPhaseHere, type PhaseOutput } from '../../engine/bench/run-bench';
+import { closeAllClipSessions } from '../../engine/model/onnx-session';
+import { dataPaths } from '../../engine/paths';
+import { action, type CliContext } from '../frame';
+
+interface BenchFlags {
+  preset: BenchPreset;
+  schedules?: boolean;
+  inProcess?: boolean;
+  phase?: PhaseName | 'schedules';
+}
+
+/** The script this CLI was started from, when it is the vip launcher or bundle (so it can start itself again). */
+function cliEntry(): string | null {
+  const entry = process.argv[1];
+  return entry && /^(vip|vip\.js|cli\.js)$/.test(basename(entry)) ? entry : null;
+}
+
+/** Runs `vip <args>` as a child process; resolves with its stdout and wall time. */
+function runSelf(entry: string, args: readonly string[]): Promise<{ stdout: string; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = (performance.now() - start) / 1000;
+      if (code === 0) resolve({ stdout: Buffer.concat(chunks).toString('utf8'), seconds });
+      else reject(new VipError('internal', `vip ${args.slice(2, 4).join(' ')} exited with code ${String(code)}`));
+    });
+  });
+}
+
+function fmt(seconds: number): string {
+  return seconds < 1 ? `${(seconds * 1000).toFixed(0)} ms` : `${seconds.toFixed(2)} s`;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MB`;
+}
+
+function humanReport(path: string): (r: BenchResult) => string {
+  return (r) => {
+    const p = r.phases;
+    const lines = [
+      `vip bench ${r.preset} (${r.package.id}, random weights) on ${r.machine.cores} cores, ${r.machine.cpuModel}`,
+      `backends: ${r.backends.onnxruntime} (${r.backends.onnxExecutionProvider}), tfjs ${r.backends.tfjsBackend}${r.backends.tfjsSimd ? ' (SIMD)' : ''}, training text engine ${r.backends.trainingTextEngine}`,
+      `load average ${r.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end`,
+      '',
+      `DICOM decode + preprocess   ${fmt(p.decode.secondsPerImage)} per image (decode ${fmt(p.decode.decodeSecondsPerImage)}, preprocess ${fmt(p.decode.preprocessSecondsPerImage)})  peak RSS ${mb(p.decode.peakRssBytes)}`,
+      `image embedding             ${fmt(p.imageEmbedding.batch1SecondsPerImage)} per image at batch 1, ${fmt(p.imageEmbedding.batch8SecondsPerImage)} at batch 8  peak RSS ${mb(p.imageEmbedding.peakRssBytes)}`,
+      `text side of a version      ${fmt(p.textSide.seconds)} (${p.textSide.classes} x ${p.textSide.symptomsPerClass} symptoms)  peak RSS ${mb(p.textSide.peakRssBytes)}`,
+      `training step (batch 32)    ${fmt(p.trainingStep.secondsPerStep)} with ${p.trainingStep.auto.name}; onnx-vjp ${p.trainingStep.engines['onnx-vjp'] ? fmt(p.trainingStep.engines['onnx-vjp'].secondsPerStep) : '-'}, tfjs ${p.trainingStep.engines.tfjs ? fmt(p.trainingStep.engines.tfjs.secondsPerStep) : '-'}  peak RSS ${mb(p.trainingStep.peakRssBytes)}`,
+      `epoch, 4,710 cached images  exact ${p.epoch.exact.epochSeconds.map(fmt).join(', ')}; fast ${p.epoch.fast.epochSeconds.map(fmt).join(', ')}  peak RSS ${mb(p.epoch.peakRssBytes)}`,
+      `50 epochs (extrapolated)    exact ${p.epoch.exactScheduleMinutesExtrapolated.toFixed(1)} min, fast ${p.epoch.fastScheduleMinutesExtrapolated.toFixed(1)} min`,
+      `feature extraction          ${p.featureExtraction.imagesPerSecond.toFixed(2)} images/s (${p.featureExtraction.images} radiographs)  peak RSS ${mb(p.featureExtraction.peakRssBytes)}`,
+      p.cliPredict
+        ? `vip predict (tiny, 1 PNG)   ${p.cliPredict.wallSeconds.map(fmt).join(', ')} wall`
+        : 'vip predict (tiny, 1 PNG)   not measured',
+      p.schedules
+        ? `schedules (synthetic)       exact ${(100 * p.schedules.exact.meanAccuracy).toFixed(2)} %, fast ${(100 * p.schedules.fast.meanAccuracy).toFixed(2)} % (${p.schedules.seeds.length} seeds)`
+        : 'schedules (synthetic)       not run (--schedules)',
+      '',
+      'targets:',
+      ...r.targets.map(
+        (t) =>
+          `  ${t.met === null ? '  -  ' : t.met ? ' met ' : 'UNMET'}  ${t.name}: ${t.measured} (target ${t.target})`,
+      ),
+      '',
+      `saved ${path}`,
+    ];
+    return lines.join('\n');
+  };
+}
+
+async function runAll(ctx: CliContext, flags: BenchFlags): Promise<void> {
+  const paths = dataPaths(ctx.dataDir);
+  const entry = flags.inProcess ? null : cliEntry();
+  const common = ['--data', ctx.dataDir];
+  const { result, path } = await runBench({
+    paths,
+    preset: flags.preset,
+    schedules: flags.schedules === true,
+    log: (line) => ctx.info(line),
+    ...(entry
+      ? {
+          runPhase: async (phase: PhaseName | 'schedules'): Promise<PhaseOutput> => {
+            const { stdout } = await runSelf(entry, [
+              ...common,
+              '--json',
+              'bench',
+              '--preset',
+              flags.preset,
+              '--phase',
+              phase,
+            ]);
+            return JSON.parse(stdout) as PhaseOutput;
+          },
+          predictWall: async (png: string, symptoms: string, model: string): Promise<number[]> => {
+            const wall: number[] = [];
+            for (let i = 0; i < 3; i++) {
+              const args = [...common, '--json', 'predict', '--model', model, '--symptoms', symptoms, '--image', png];
+              wall.push((await runSelf(entry, args)).seconds);
+            }
+            return wall;
+          },
+        }
+      : {}),
+  });
+  ctx.print(result, humanReport(path));
+}
+
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('measure decoding, embedding, text side and training speed with a demo package of a given size')
+    .addOption(new Option('--preset <name>', 'model size').choices(benchPresets).default('tiny'))
+    .option('--schedules', 'also compare the exact and fast training schedules on the synthetic benchmark (slow)')
+    .option('--in-process', 'run every phase in this process (peak RSS is then the whole run)')
+    .addOption(
+      new Option('--phase <name>', 'run one phase and print its JSON').choices([...phaseNames, 'schedules']).hideHelp(),
+    )
+    .action(
+      action(async (ctx, flags: BenchFlags) => {
+        try {
+          if (flags.phase !== undefined) {
+            const out = await runPhaseHere(dataPaths(ctx.dataDir), flags.preset, flags.phase, (l) => ctx.info(l));
+            process.stdout.write(JSON.stringify(out) + '\n');
+            return;
+          }
+          await runAll(ctx, flags);
+        } finally {
+          await closeAllClipSessions();
+        }
+      }),
+    );
+}

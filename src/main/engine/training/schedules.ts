@@ -1,0 +1,32 @@
+/**
+ * Named training schedules. `exact` is the authors' (VIP_METHOD.md §3): every step updates the CoP context and MeP.
+ * `fast` keeps every setting but moves the context every 8 steps by the sum of its 8 gradients (MeP still every
+ * step): the frozen text tower then runs forward and backward once per 8 steps instead of every step, which is
+ * almost all of a step's cost. Its accuracy against `exact` on the synthetic benchmark is measured by
+ * `vip bench --schedules` (bench/schedule-accuracy.ts) and reported in the README.
+ */
+import { badInput } from '@shared/errors';
+import type { TrainOptions } from './trainer';
+
+export const scheduleNames = ['exact', 'fast'] as const;
+export type ScheduleName = (typeof scheduleNames)[number];
+
+/** The fast schedule's context update interval. */
+export const FAST_CONTEXT_EVERY = 8;
+
+/** What a schedule sets on top of the other training options. */
+export function scheduleOptions(name: ScheduleName): Pick<TrainOptions, 'contextEvery'> {
+  switch (name) {
+    case 'exact':
+      return { contextEvery: 1 };
+    case 'fast':
+      return { contextEvery: FAST_CONTEXT_EVERY };
+  }
+}
+
+export function parseScheduleName(value: string): ScheduleName {
+  if (!(scheduleNames as readonly string[]).includes(value)) {
+    throw badInput(`schedule must be one of ${scheduleNames.join(', ')}, got "${value}"`);
+  }
+  return value as ScheduleName;
+}
