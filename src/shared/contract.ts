@@ -560,6 +560,8 @@ export const ExportFilter = z
     reviewStatus: ReviewStatus.optional(),
     modality: z.string().max(16).optional(),
     predictedClass: z.string().max(200).optional(),
+    /** Reviewed cases whose review label differs from the current prediction. */
+    disagreement: z.boolean().optional(),
   })
   .strict();
 export type ExportFilter = z.infer<typeof ExportFilter>;

@@ -172,3 +172,15 @@ describe('unwritable targets and full disks leave nothing behind', () => {
     expect(readdirSync(outDir)).toEqual([]);
   });
 });
+
+describe('worklist filters', () => {
+  it('exports the reviewed cases whose label disagrees with the prediction, and only those', async () => {
+    const none = await failure(run(request(join(outDir, 'x'), { caseIds: undefined, filter: { disagreement: true } })));
+    expect(none.message).toBe('No case matches the filter; nothing to export');
+    // The PNG case is predicted "normal"; a reader labels it "pneumonia".
+    f.engine.store.reviews.insert({ caseId: f.pngCase, label: 'pneumonia', agreesWithModel: false, reviewer: 'r' });
+    const r = await run(request(join(outDir, 'disagreements'), { caseIds: undefined, filter: { disagreement: true } }));
+    expect(r.cases).toBe(1);
+    expect(readdirSync(join(outDir, 'disagreements', 'cases'))).toEqual([`case-${f.pngCase}`]);
+  });
+});

@@ -14,6 +14,7 @@ const FILTER_KEYS: Record<string, keyof ExportFilter> = {
   modality: 'modality',
   class: 'predictedClass',
   'predicted-class': 'predictedClass',
+  disagreement: 'disagreement',
 };
 
 function caseIds(value: string, previous: number[] = []): number[] {
@@ -32,7 +33,7 @@ function filterTerm(value: string, previous: ExportFilter = {}): ExportFilter {
   const key = eq > 0 ? FILTER_KEYS[value.slice(0, eq).trim().toLowerCase()] : undefined;
   if (!key) {
     throw new InvalidArgumentError(
-      `"${value}" is not KEY=VALUE with KEY one of search, review, modality, class (e.g. --filter review=reviewed)`,
+      `"${value}" is not KEY=VALUE with KEY one of search, review, disagreement, modality, class (e.g. --filter review=reviewed)`,
     );
   }
   const v = value.slice(eq + 1).trim();
@@ -40,6 +41,10 @@ function filterTerm(value: string, previous: ExportFilter = {}): ExportFilter {
     if (v !== 'reviewed' && v !== 'unreviewed')
       throw new InvalidArgumentError(`review must be reviewed or unreviewed, not "${v}"`);
     return { ...previous, reviewStatus: v };
+  }
+  if (key === 'disagreement') {
+    if (v !== 'true' && v !== 'yes') throw new InvalidArgumentError(`disagreement takes true, not "${v}"`);
+    return { ...previous, disagreement: true };
   }
   return { ...previous, [key]: v };
 }
@@ -93,7 +98,7 @@ export function registerExportCommand(program: Command): void {
     .option('--case <ids>', 'case id(s), repeatable or comma separated', caseIds)
     .option(
       '--filter <KEY=VALUE>',
-      'export the worklist matching a filter (repeatable): search=TEXT, review=reviewed|unreviewed, modality=CR, class=NAME',
+      'export the worklist matching a filter (repeatable): search=TEXT, review=reviewed|unreviewed, disagreement=true, modality=CR, class=NAME',
       filterTerm,
     )
     .option('--all', 'export every case')

@@ -31,6 +31,7 @@ export interface ExportFilter {
   reviewStatus?: 'reviewed' | 'unreviewed';
   modality?: string;
   predictedClass?: string;
+  disagreement?: boolean;
 }
 
 export interface ExportRequest {
@@ -104,6 +105,7 @@ export function resolveCases(store: Store, req: Pick<ExportRequest, 'caseIds' | 
       ...(f.reviewStatus ? { reviewStatus: f.reviewStatus } : {}),
       ...(f.modality ? { modality: f.modality } : {}),
       ...(f.predictedClass ? { predictedClass: f.predictedClass } : {}),
+      ...(f.disagreement ? { disagreement: true } : {}),
     };
     const page = store.cases.list(query);
     ids.push(...page.cases.map((c) => c.id));
