@@ -43,7 +43,7 @@ export function ClassEvidence(props: {
                   tone="similarity"
                   value={s.similarity}
                   scale={scales.similarity}
-                  signed={s.similarity < 0}
+                  signed={scales.similaritySigned}
                   label={`Similarity to this image: ${s.text}`}
                   text={s.similarity.toFixed(3)}
                 />

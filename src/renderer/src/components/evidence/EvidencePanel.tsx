@@ -1,7 +1,8 @@
 /**
- * The model's view of the shown image: what produced the prediction (mode, model version, symptom set, CLIP
- * package), every class probability as a bar (class numbers are the review shortcuts), and per class its symptoms
- * with similarity, MeP weight and contribution. A "Predict" control runs the active version or a zero-shot mode.
+ * The model's view of the shown image, in two parts placed around the review: the prediction (what produced it:
+ * mode, model version, symptom set, CLIP package; every class probability as a bar, class numbers being the review
+ * shortcuts; a "Predict" control for the active version or a zero-shot mode), and the symptom evidence (per class,
+ * its symptoms with similarity, MeP weight and contribution, and the prototype term).
  */
 import { useState, type ReactNode } from 'react';
 import type { ModelVersionInfo, StoredPrediction } from '@shared/contract';
@@ -28,29 +29,31 @@ function PredictControls(props: {
   const choice = (): PredictChoice => ({ mode, ...(zeroShot && set ? { symptomSet: set } : {}) });
   return (
     <div className="predict-controls">
-      <label className="field field--inline">
-        <span>Model</span>
-        <select value={mode} onChange={(e) => setMode(e.target.value as ModeChoice)}>
-          <option value="auto">
-            {props.active ? `Active version: ${props.active.name}` : 'Automatic (no active version: zero-shot)'}
-          </option>
-          <option value="zeroshot-symptoms">Zero-shot · visual symptoms</option>
-          <option value="zeroshot-classname">Zero-shot · class names</option>
-        </select>
+      <label className="predict-controls__label" htmlFor="predict-mode">
+        Model
       </label>
+      <select id="predict-mode" value={mode} onChange={(e) => setMode(e.target.value as ModeChoice)}>
+        <option value="auto">
+          {props.active ? `Active version #${props.active.id} (${props.active.task})` : 'Zero-shot (no active version)'}
+        </option>
+        <option value="zeroshot-symptoms">Zero-shot · visual symptoms</option>
+        <option value="zeroshot-classname">Zero-shot · class names</option>
+      </select>
       {zeroShot ? (
-        <label className="field field--inline">
-          <span>Symptom set</span>
-          <select value={set} onChange={(e) => setSet(e.target.value as SetChoice)}>
-            <option value="">By modality</option>
+        <>
+          <label className="predict-controls__label" htmlFor="predict-set">
+            Symptoms
+          </label>
+          <select id="predict-set" value={set} onChange={(e) => setSet(e.target.value as SetChoice)}>
+            <option value="">Built-in set by modality</option>
             <option value="chest-xray">Chest X-ray (built-in)</option>
             <option value="dermoscopy">Dermoscopy (built-in)</option>
           </select>
-        </label>
+        </>
       ) : null}
       <button
         type="button"
-        className="button button--primary"
+        className="button button--primary predict-controls__go"
         disabled={props.busy}
         onClick={() => props.onPredict(choice())}
       >
@@ -83,20 +86,18 @@ function Provenance(props: { p: StoredPrediction }): ReactNode {
       <dd>
         {p.modelPackageId ?? '—'}
         {p.randomWeights ? <span className="tag tag--warn">random weights</span> : null}
+        <span className="muted"> · {formatTimestamp(p.createdAt)}</span>
       </dd>
-      <dt>Predicted</dt>
-      <dd>{formatTimestamp(p.createdAt)}</dd>
     </dl>
   );
 }
 
-export function EvidencePanel(props: {
+export function PredictionPanel(props: {
   state: CasePredictions;
   prediction: StoredPrediction | null;
   activeVersion: ModelVersionInfo | null;
 }): ReactNode {
   const { state, prediction: p } = props;
-  const scales = p ? evidenceScales(p) : null;
   return (
     <section className="evidence" aria-labelledby="evidence-title" data-testid="evidence-panel">
       <h2 id="evidence-title">Prediction</h2>
@@ -123,12 +124,6 @@ export function EvidencePanel(props: {
       ) : (
         <>
           <Provenance p={p} />
-          {p.randomWeights ? (
-            <p className="notice notice--small">
-              Made with a random-weight demo model: the numbers show how the method works, not anything about this
-              patient.
-            </p>
-          ) : null}
           <ol className="class-probs" aria-label="Class probabilities">
             {p.classes.map((c, i) => {
               const prob = p.probabilities[c] ?? 0;
@@ -151,31 +146,38 @@ export function EvidencePanel(props: {
               );
             })}
           </ol>
-          <h2>Symptom evidence</h2>
-          {scales ? (
-            <>
-              <div className="evidence-legend" aria-hidden="true">
-                <span className="evidence-legend__item evidence-legend__item--similarity">Similarity to image</span>
-                <span className="evidence-legend__item evidence-legend__item--weight">MeP weight</span>
-                <span className="evidence-legend__item evidence-legend__item--contribution">Contribution</span>
-              </div>
-              {p.classes.map((c, i) => (
-                <ClassEvidence
-                  key={`${p.predictionId}:${c}`}
-                  prediction={p}
-                  className={c}
-                  index={i}
-                  scales={scales}
-                  open={c === p.predictedClass}
-                />
-              ))}
-              <p className="muted evidence__scale-note">
-                Similarity and contribution bars are scaled to the largest value in this prediction; weights to 1.
-              </p>
-            </>
-          ) : null}
         </>
       )}
+    </section>
+  );
+}
+
+export function SymptomEvidence(props: { prediction: StoredPrediction | null }): ReactNode {
+  const p = props.prediction;
+  if (!p) return null;
+  const scales = evidenceScales(p);
+  return (
+    <section className="evidence evidence--symptoms" aria-labelledby="symptoms-title" data-testid="symptom-evidence">
+      <h2 id="symptoms-title">Symptom evidence</h2>
+      <div className="evidence-legend" aria-hidden="true">
+        <span className="evidence-legend__item evidence-legend__item--similarity">Similarity to image</span>
+        <span className="evidence-legend__item evidence-legend__item--weight">MeP weight</span>
+        <span className="evidence-legend__item evidence-legend__item--contribution">Contribution to score</span>
+      </div>
+      {p.classes.map((c, i) => (
+        <ClassEvidence
+          key={`${p.predictionId}:${c}`}
+          prediction={p}
+          className={c}
+          index={i}
+          scales={scales}
+          open={c === p.predictedClass}
+        />
+      ))}
+      <p className="muted evidence__scale-note">
+        Each class score is its prototype term plus its symptoms’ contributions. Similarity and contribution bars are
+        scaled to the largest value in this prediction; weights to 1.
+      </p>
     </section>
   );
 }

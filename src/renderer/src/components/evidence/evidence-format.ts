@@ -15,19 +15,23 @@ export const percent = (p: number): string => `${(p * 100).toFixed(1)} %`;
 
 export interface EvidenceScales {
   similarity: number;
+  /** Some similarity is negative: all similarity bars grow from a centre line, so they stay comparable. */
+  similaritySigned: boolean;
   contribution: number;
 }
 
 /** One scale per quantity across all classes, so bars compare between classes as well as within one. */
 export function evidenceScales(p: StoredPrediction): EvidenceScales {
   let similarity = 0;
+  let similaritySigned = false;
   let contribution = 0;
   for (const c of p.classes) {
     for (const s of p.symptoms[c] ?? []) {
       similarity = Math.max(similarity, Math.abs(s.similarity));
+      if (s.similarity < 0) similaritySigned = true;
       contribution = Math.max(contribution, Math.abs(s.contribution));
     }
     contribution = Math.max(contribution, Math.abs(p.prototypeContribution[c] ?? 0));
   }
-  return { similarity: similarity || 1, contribution: contribution || 1 };
+  return { similarity: similarity || 1, similaritySigned, contribution: contribution || 1 };
 }

@@ -90,7 +90,7 @@ export function RunMonitor(props: { followed: FollowedRun }): ReactNode {
   return (
     <section className="run-monitor" aria-labelledby="run-title" data-testid="run-monitor">
       <div className="run-monitor__head">
-        <h2 id="run-title">Run #{run?.id ?? '…'}</h2>
+        <h2 id="run-title">Run #{f.runId ?? '…'}</h2>
         <span className={`run-status run-status--${run?.status ?? 'queued'}`}>{run?.status ?? '…'}</span>
         {active ? (
           <button type="button" className="button button--danger" disabled={cancelling} onClick={() => void cancel()}>
@@ -130,7 +130,7 @@ export function RunMonitor(props: { followed: FollowedRun }): ReactNode {
             ? `${last.epoch}${planned ? ` of ${planned}` : ''}: loss ${last.trainLoss?.toFixed(4) ?? '—'}, validation accuracy ${pct(last.valAccuracy)}, macro-F1 ${pct(last.valMacroF1)}`
             : '—'}
         </dd>
-        {live.step ? (
+        {active && live.step ? (
           <>
             <dt>Current batch loss</dt>
             <dd>{Number.isFinite(live.step.loss) ? live.step.loss.toFixed(4) : '—'}</dd>

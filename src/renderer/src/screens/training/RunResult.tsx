@@ -107,6 +107,8 @@ export function RunResult(props: {
   };
 
   const test = version?.metrics?.['test'] as EvalMetricsInfo | null | undefined;
+  const best = version?.metrics?.['bestEpoch'];
+  const epochs = version?.metrics?.['epochs'];
   return (
     <section className="run-result" aria-labelledby="result-title" data-testid="run-result">
       <div className="run-result__head">
@@ -130,40 +132,48 @@ export function RunResult(props: {
             Both scored on the same {cmp.candidate.n} {cmp.split === 'val' ? 'validation' : 'test'} images of this run.
             {cmp.note ? ` ${cmp.note}` : ''}
           </p>
-          <table className="compare" data-testid="version-comparison">
-            <thead>
-              <tr>
-                <th scope="col">Metric</th>
-                <th scope="col" className="num">
-                  New #{versionId}
-                </th>
-                <th scope="col" className="num">
-                  {cmp.activeVersionId ? `Active #${cmp.activeVersionId}` : 'Active'}
-                </th>
-                <th scope="col" className="num">
-                  Difference
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              <MetricRows classes={cmp.classes} mine={cmp.candidate} theirs={cmp.active} />
-            </tbody>
-          </table>
-          <div className="matrix-row">
-            <ConfusionMatrix
-              title={`New version #${versionId}`}
-              classes={cmp.classes}
-              matrix={cmp.candidate.confusion_matrix}
-            />
-            {cmp.active ? (
+          <div className="result-grid">
+            <table className="compare" data-testid="version-comparison">
+              <thead>
+                <tr>
+                  <th scope="col">Metric</th>
+                  <th scope="col" className="num">
+                    New #{versionId}
+                  </th>
+                  <th scope="col" className="num">
+                    {cmp.activeVersionId ? `Active #${cmp.activeVersionId}` : 'Active'}
+                  </th>
+                  <th scope="col" className="num">
+                    Difference
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                <MetricRows classes={cmp.classes} mine={cmp.candidate} theirs={cmp.active} />
+              </tbody>
+            </table>
+            <div className="matrix-row">
               <ConfusionMatrix
-                title={`Active version #${cmp.activeVersionId ?? ''}`}
+                title={`New version #${versionId}`}
                 classes={cmp.classes}
-                matrix={cmp.active.confusion_matrix}
+                matrix={cmp.candidate.confusion_matrix}
               />
-            ) : null}
+              {cmp.active ? (
+                <ConfusionMatrix
+                  title={`Active version #${cmp.activeVersionId ?? ''}`}
+                  classes={cmp.classes}
+                  matrix={cmp.active.confusion_matrix}
+                />
+              ) : null}
+            </div>
           </div>
         </>
+      ) : null}
+      {typeof best === 'number' && best > 0 ? (
+        <p className="small">
+          Kept: epoch {best}
+          {Array.isArray(epochs) ? ` of ${epochs.length}` : ''}, the best on the validation images.
+        </p>
       ) : null}
       {test ? (
         <p className="small">

@@ -9,7 +9,7 @@ import { useVip } from '../../api/vip-context';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { useVersions } from '../../components/evidence/use-versions';
 import { useStore } from '../../lib/store';
-import { RunMonitor } from './RunMonitor';
+import { RunCharts, RunMonitor } from './RunMonitor';
 import { RunResult } from './RunResult';
 import { StepData } from './StepData';
 import { StepSettings } from './StepSettings';
@@ -128,10 +128,9 @@ export function TrainingScreen(): ReactNode {
                   wizard.set((w) => ({ ...w, runId: null, step: 1 }));
                 }}
               />
-              <details className="result-history">
-                <summary>Training curves of this run</summary>
-                <RunMonitor followed={followed} />
-              </details>
+              <section className="result-curves" aria-label={`Training curves of run ${s.runId ?? ''}`}>
+                <RunCharts followed={followed} />
+              </section>
             </>
           ) : null}
           {followed.error ? <ErrorNotice title="Could not load the run" error={followed.error} /> : null}

@@ -21,6 +21,7 @@ export interface LiveProgress {
 const EMPTY: LiveProgress = { phase: null, features: null, step: null, etaSeconds: null, warnings: [], epochs: [] };
 
 export interface FollowedRun {
+  runId: number | null;
   run: TrainingRunInfo | null;
   error: unknown;
   live: LiveProgress;
@@ -108,6 +109,7 @@ export function useTrainingRun(runId: number | null): FollowedRun {
   const run = state.runId === runId ? state.run : null;
   const progress = live.runId === runId ? live.progress : EMPTY;
   return {
+    runId,
     run,
     error: state.runId === runId ? state.error : null,
     live: progress,

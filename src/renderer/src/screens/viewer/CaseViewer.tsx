@@ -8,7 +8,7 @@ import { useEffect, useEffectEvent, useRef, useState, type ReactNode } from 'rea
 import type { CaseDetail, DisplayWindow } from '@shared/contract';
 import { useOnReconnect, useVip, useVipEvent } from '../../api/vip-context';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { EvidencePanel } from '../../components/evidence/EvidencePanel';
+import { PredictionPanel, SymptomEvidence } from '../../components/evidence/EvidencePanel';
 import { useCasePredictions } from '../../components/evidence/use-case-predictions';
 import { predictingVersion, useVersions } from '../../components/evidence/use-versions';
 import { ReviewPanel } from '../../components/review/ReviewPanel';
@@ -293,7 +293,7 @@ export function CaseViewer(props: { caseId: number }): ReactNode {
           {display.error && shown ? <ErrorNotice title="Could not render this view" error={display.error} /> : null}
         </div>
         <aside className="viewer__side" aria-label="Case details">
-          <EvidencePanel
+          <PredictionPanel
             state={predictions}
             prediction={prediction}
             activeVersion={predictingVersion(versions.versions)}
@@ -304,6 +304,7 @@ export function CaseViewer(props: { caseId: number }): ReactNode {
             imageId={image?.id ?? null}
             reviewerName={reviewerName}
           />
+          <SymptomEvidence prediction={prediction} />
           <h2>Case</h2>
           <CaseFacts detail={detail} />
           {image ? (

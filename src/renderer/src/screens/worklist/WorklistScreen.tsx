@@ -140,7 +140,7 @@ export function WorklistScreen(): ReactNode {
         <h1 id="worklist-title">Worklist</h1>
         <p className="worklist-bar__count" role="status" data-testid="case-count">
           {total === null ? 'Loading…' : `${total.toLocaleString()} ${total === 1 ? 'case' : 'cases'}`}
-          {filtered && total !== null ? ' match the filters' : ''}
+          {filtered && total !== null ? (total === 1 ? ' matches the filters' : ' match the filters') : ''}
           {snapshot.loading && total !== null ? <span className="muted"> · updating</span> : null}
         </p>
         <ImportButtons disabled={importing} onFiles={startImport} />
