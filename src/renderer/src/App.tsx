@@ -6,7 +6,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { ModelBanner } from './components/ModelBanner';
 import { ProblemReports } from './components/ProblemReports';
 import { routeHref, useRoute, type Route } from './lib/router';
-import { SymptomsScreen } from './screens/placeholders/SymptomsScreen';
+import { SymptomsScreen } from './screens/symptoms/SymptomsScreen';
 import { TrainingScreen } from './screens/training/TrainingScreen';
 import { SettingsScreen } from './screens/settings/SettingsScreen';
 import { ModelsScreen } from './screens/models/ModelsScreen';
