@@ -12,6 +12,7 @@ import { SettingsScreen } from './screens/settings/SettingsScreen';
 import { ModelsScreen } from './screens/models/ModelsScreen';
 import { CaseViewer } from './screens/viewer/CaseViewer';
 import { WorklistScreen } from './screens/worklist/WorklistScreen';
+import { AuditScreen } from './screens/audit/AuditScreen';
 
 function Screen(props: { route: Route }): ReactNode {
   const { route } = props;
@@ -26,6 +27,8 @@ function Screen(props: { route: Route }): ReactNode {
       return <ModelsScreen />;
     case 'symptoms':
       return <SymptomsScreen />;
+    case 'audit':
+      return <AuditScreen />;
     case 'settings':
       return <SettingsScreen />;
     case 'not-found':

@@ -12,6 +12,7 @@ const NAV: Array<{ route: Route; label: string }> = [
   { route: { name: 'training' }, label: 'Training' },
   { route: { name: 'models' }, label: 'Models' },
   { route: { name: 'symptoms' }, label: 'Symptoms' },
+  { route: { name: 'audit' }, label: 'Audit' },
   { route: { name: 'settings' }, label: 'Settings' },
 ];
 

@@ -1,4 +1,4 @@
-/** A small hash router: #/worklist, #/case/12, #/training, #/models, #/symptoms, #/settings. */
+/** A small hash router: #/worklist, #/case/12, #/training, #/models, #/symptoms, #/audit, #/settings. */
 import { useSyncExternalStore } from 'react';
 
 export type Route =
@@ -7,10 +7,11 @@ export type Route =
   | { name: 'training' }
   | { name: 'models' }
   | { name: 'symptoms' }
+  | { name: 'audit' }
   | { name: 'settings' }
   | { name: 'not-found'; path: string };
 
-const SIMPLE = ['worklist', 'training', 'models', 'symptoms', 'settings'] as const;
+const SIMPLE = ['worklist', 'training', 'models', 'symptoms', 'audit', 'settings'] as const;
 
 export function parseHash(hash: string): Route {
   const path = hash.replace(/^#/, '').replace(/^\/+/, '').replace(/\/+$/, '');

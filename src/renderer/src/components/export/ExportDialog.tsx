@@ -166,6 +166,8 @@ export function ExportDialog(props: { scope: ExportScope; onClose: () => void })
       ref={dialogRef}
       className="export-dialog"
       aria-labelledby={`${ids}-title`}
+      // Keys typed here are the dialog's: the screen behind must not act on them (the viewer's N and P).
+      onKeyDown={(e) => e.stopPropagation()}
       onCancel={(e) => {
         // Escape closes, except while the engine is writing (the export would go on without its dialog).
         e.preventDefault();
@@ -262,11 +264,7 @@ export function ExportDialog(props: { scope: ExportScope; onClose: () => void })
 
         {running ? (
           <div className="export-progress" role="status">
-            <progress
-              max={progress?.total || 1}
-              value={progress?.done ?? 0}
-              aria-label="Export progress"
-            />
+            <progress max={progress?.total || 1} value={progress?.done ?? 0} aria-label="Export progress" />
             <span>{progress ? `${progress.done} of ${progress.total} cases written` : 'Starting…'}</span>
           </div>
         ) : null}
@@ -277,9 +275,11 @@ export function ExportDialog(props: { scope: ExportScope; onClose: () => void })
           <button type="button" className="button" onClick={close} disabled={running}>
             {result ? 'Close' : 'Cancel'}
           </button>
-          <button type="submit" className="button button--primary" disabled={running}>
-            {running ? 'Exporting…' : result ? 'Export again' : 'Export'}
-          </button>
+          {result ? null : (
+            <button type="submit" className="button button--primary" disabled={running}>
+              {running ? 'Exporting…' : 'Export'}
+            </button>
+          )}
         </div>
       </form>
     </dialog>

@@ -9,9 +9,13 @@ export function parseCaseIds(text: string): { ids: number[]; problem: string | n
     const m = /^(\d{1,15})(?:-(\d{1,15}))?$/.exec(token);
     const from = Number(m?.[1]);
     const to = m?.[2] === undefined ? from : Number(m[2]);
-    if (!m || from < 1 || to < from) return { ids: [], problem: `"${token}" is not a case number or a range like 15-18.` };
+    if (!m || from < 1 || to < from)
+      return { ids: [], problem: `"${token}" is not a case number or a range like 15-18.` };
     if (ids.length + (to - from + 1) > MAX_TYPED_CASES)
-      return { ids: [], problem: `At most ${MAX_TYPED_CASES.toLocaleString()} cases at once; use the worklist filters.` };
+      return {
+        ids: [],
+        problem: `At most ${MAX_TYPED_CASES.toLocaleString()} cases at once; use the worklist filters.`,
+      };
     for (let id = from; id <= to; id++) ids.push(id);
   }
   return { ids: [...new Set(ids)], problem: null };

@@ -8,6 +8,7 @@ import { useEffect, useEffectEvent, useRef, useState, type ReactNode } from 'rea
 import type { CaseDetail, DisplayWindow } from '@shared/contract';
 import { useOnReconnect, useVip, useVipEvent } from '../../api/vip-context';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { ExportButton } from '../../components/export/ExportButton';
 import { PredictionPanel, SymptomEvidence } from '../../components/evidence/EvidencePanel';
 import { useCasePredictions } from '../../components/evidence/use-case-predictions';
 import { predictingVersion, useVersions } from '../../components/evidence/use-versions';
@@ -193,6 +194,7 @@ export function CaseViewer(props: { caseId: number }): ReactNode {
           {detail.description ? <span className="muted"> · {detail.description}</span> : null}
         </h1>
         <div className="viewer-bar__nav">
+          <ExportButton scope={{ kind: 'case', caseId: detail.id }} />
           <button
             type="button"
             className="button"

@@ -6,6 +6,7 @@ import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type DragEv
 import type { CaseSummary } from '@shared/contract';
 import { useOnReconnect, useVip, useVipEvent } from '../../api/vip-context';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { ExportButton } from '../../components/export/ExportButton';
 import { fromDataTransfer, fromFileList, type PickedFile } from '../../lib/picked-files';
 import { navigate } from '../../lib/router';
 import { useStore } from '../../lib/store';
@@ -143,6 +144,7 @@ export function WorklistScreen(): ReactNode {
           {filtered && total !== null ? (total === 1 ? ' matches the filters' : ' match the filters') : ''}
           {snapshot.loading && total !== null ? <span className="muted"> · updating</span> : null}
         </p>
+        <ExportButton scope={{ kind: 'worklist', total }} />
         <ImportButtons disabled={importing} onFiles={startImport} />
       </div>
       <WorklistFilters
