@@ -522,6 +522,28 @@ export const SymptomProgress = z.object({
 });
 export type SymptomProgress = z.infer<typeof SymptomProgress>;
 
+export const SymptomPerception = z.object({
+  className: z.string(),
+  symptom: z.string(),
+  /** ROC AUC of the symptom's similarity alone for its class against the rest (null: a side had no images). */
+  auc: z.number().nullable(),
+  meanOwn: z.number(),
+  meanOther: z.number(),
+  verdict: z.enum(['perceived', 'weak', 'not perceived', 'reversed', 'unknown']),
+});
+export const KnowledgeReport = z.object({
+  versionId: Id,
+  modelPackageId: z.string(),
+  randomWeights: z.boolean(),
+  source: z.string(),
+  classes: z.array(z.string()),
+  imagesPerClass: z.array(z.number().int().nonnegative()),
+  zeroShotAccuracy: z.number(),
+  symptoms: z.array(SymptomPerception),
+  warnings: z.array(z.string()),
+});
+export type KnowledgeReport = z.infer<typeof KnowledgeReport>;
+
 export const symptomMethods = {
   /** Every symptom set version (built-in sets are added on first use of a data folder), newest first per set. */
   'symptoms.list': { params: z.object({}).strict(), result: z.object({ versions: z.array(SymptomSetVersionSummary) }) },
@@ -545,6 +567,21 @@ export const symptomMethods = {
   /** Starts the VSG; progress arrives as `symptoms.progress` events, ending with a `finished` one. */
   'symptoms.generate': { params: SymptomGenerateParams, result: z.object({ jobId: Id }) },
   'symptoms.cancel': { params: z.object({ jobId: Id }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  /** How well the image model perceives each symptom: its zero-shot separability on labelled images. */
+  'symptoms.check': {
+    params: z
+      .object({
+        id: Id,
+        /** A dataset folder on the engine's machine (<dir>/<split>/<class>/<images>), or the reviewed cases. */
+        dataset: z.string().min(1).max(4096).optional(),
+        splitFile: z.string().min(1).max(4096).optional(),
+        split: z.enum(['train', 'val', 'test']).default('test'),
+        fromReviews: z.boolean().default(false),
+        modelId: ModelPackageId.optional(),
+      })
+      .strict(),
+    result: KnowledgeReport,
+  },
   'symptoms.llmStatus': { params: z.object({}).strict(), result: LlmStatus },
   /** Keeps the LLM API key in the main process (an empty key removes it); the key is never sent back. */
   'symptoms.setApiKey': { params: z.object({ apiKey: z.string().max(4096) }).strict(), result: LlmStatus },

@@ -177,5 +177,5 @@ async function symptomValues(page: Page, cls: string): Promise<string[]> {
   const inputs = page
     .locator('fieldset.symptom-class', { has: page.locator('legend', { hasText: cls }) })
     .locator('input[aria-label^="Symptom "]');
-  return inputs.evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+  return inputs.evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
 }

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SymptomGenerateParams, type SymptomSetVersionDetail } from '@shared/contract';
+import { SymptomGenerateParams, type KnowledgeReport, type SymptomSetVersionDetail } from '@shared/contract';
 import { describeZodError } from '@shared/protocol';
 import { closeAllClipSessions } from '../../engine/model/onnx-session';
 import {
@@ -101,6 +101,19 @@ function describeVersion(d: SymptomSetVersionDetail): string {
   for (const w of d.warnings) lines.push(`warning: ${w}`);
   if (d.usedBy.length > 0)
     lines.push(`Used by model versions: ${d.usedBy.map((v) => `${v.id} (${v.name})`).join(', ')}`);
+  return lines.join('\n');
+}
+
+function describeKnowledge(r: KnowledgeReport): string {
+  const lines = [
+    `Model ${r.modelPackageId} on the ${r.source} (${r.classes.map((c, i) => `${r.imagesPerClass[i] ?? 0} ${c}`).join(', ')})`,
+    `Zero-shot accuracy with these symptoms: ${(100 * r.zeroShotAccuracy).toFixed(1)} %`,
+    'AUC    verdict         class: symptom',
+  ];
+  for (const s of r.symptoms) {
+    lines.push(`${s.auc === null ? '  -  ' : s.auc.toFixed(3)}  ${s.verdict.padEnd(14)}  ${s.className}: ${s.symptom}`);
+  }
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }
 
@@ -463,6 +476,47 @@ export function registerSymptomCommands(program: Command): void {
             `${d.name} v${d.version} (id ${d.id}) approved by ${d.approvedBy ?? '?'} at ${d.approvedAt ?? '?'}`,
         );
       }),
+    );
+
+  symptoms
+    .command('check')
+    .description("knowledge check: how well each symptom's similarity alone separates its class in labelled images")
+    .argument('<id>', 'symptom set version id', versionId)
+    .option('--dataset <dir>', 'labelled images: <dir>/<split>/<class>/<images>, or the root of --split-file paths')
+    .option('--split-file <file>', "the authors' split JSON")
+    .addOption(new Option('--split <name>', 'which split').choices(['train', 'val', 'test']).default('test'))
+    .option('--from-reviews', 'the reviewed cases of the data folder instead')
+    .option('--model <id>', 'model package (default: the first with real weights, else the demo)')
+    .action(
+      action(
+        async (
+          ctx,
+          id: number,
+          opts: {
+            dataset?: string;
+            splitFile?: string;
+            split: 'train' | 'val' | 'test';
+            fromReviews?: boolean;
+            model?: string;
+          },
+        ) => {
+          if ((opts.dataset === undefined) === (opts.fromReviews !== true))
+            throw userError('give --dataset DIR or --from-reviews');
+          try {
+            const report = await ctx.engine().call('symptoms.check', {
+              id,
+              ...(opts.dataset !== undefined ? { dataset: resolve(opts.dataset) } : {}),
+              ...(opts.splitFile !== undefined ? { splitFile: resolve(opts.splitFile) } : {}),
+              split: opts.split,
+              fromReviews: opts.fromReviews === true,
+              ...(opts.model !== undefined ? { modelId: opts.model } : {}),
+            });
+            ctx.print(report, describeKnowledge);
+          } finally {
+            await closeAllClipSessions();
+          }
+        },
+      ),
     );
 
   symptoms

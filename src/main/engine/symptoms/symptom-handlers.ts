@@ -4,10 +4,15 @@
  * stored version; `symptoms.cancel` stops it at once.
  */
 import type { LlmStatus, symptomMethods } from '@shared/contract';
-import { VipError } from '@shared/errors';
+import { badInput, VipError } from '@shared/errors';
+import { resolve } from 'node:path';
 import type { EngineContext } from '../context';
 import type { HandlerGroup } from '../handlers';
+import { listReviewedImages } from '../store/reviewed-images';
+import { openModelOrDefault } from '../vip/model-choice';
+import { parseSymptomSetText } from '../vip/symptom-set';
 import { prepareGeneration } from './generation-job';
+import { knowledgeCheck, type KnowledgeSource } from './knowledge-check';
 import { LLM_API_KEY, secretStore } from './secret-store';
 import {
   approveVersion,
@@ -106,6 +111,26 @@ export const symptomHandlers: HandlerGroup<SymptomMethods> = {
     if (!controller) return { cancelled: false };
     controller.abort();
     return { cancelled: true };
+  },
+
+  'symptoms.check': async (params, ctx) => {
+    if ((params.dataset === undefined) === !params.fromReviews) {
+      throw badInput('give a dataset folder or fromReviews, not both or neither');
+    }
+    const row = requireVersion(ctx.store, params.id);
+    const set = parseSymptomSetText(row.classesJson, { label: `symptom set ${row.name} v${row.version}` });
+    const source: KnowledgeSource =
+      params.dataset !== undefined
+        ? {
+            kind: 'folder',
+            root: resolve(params.dataset),
+            ...(params.splitFile !== undefined ? { splitFile: resolve(params.splitFile) } : {}),
+            split: params.split,
+          }
+        : { kind: 'reviewed', images: listReviewedImages(ctx.store) };
+    const pkg = await openModelOrDefault(ctx.paths.models, params.modelId);
+    const report = await knowledgeCheck(pkg, set, source, { featuresDir: ctx.paths.features });
+    return { versionId: row.id, ...report };
   },
 
   'symptoms.llmStatus': (_params, ctx) => llmStatus(ctx),
