@@ -14,6 +14,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinSymptomSets } from '../../src/main/engine/vip/builtin-symptoms';
 import { syntheticSymptoms, writeSyntheticDataset } from '../helpers/synthetic-dataset';
+import { dicomImage } from '../store/dicom-writer';
 import { chromiumAvailable, launchBrowser, type Browser } from './helpers/browser';
 import { repoRoot, runVip, startServe, type Served } from './helpers/serve';
 
@@ -59,6 +60,33 @@ async function writeGray16Png(path: string): Promise<void> {
     .toFile(path);
 }
 
+/** A 3-frame CT in Hounsfield units (stored + intercept -1024): air outside, soft tissue inside, a bright "bone". */
+function ctDicom(): Buffer {
+  const n = 64;
+  const pixels: number[] = [];
+  for (let f = 0; f < 3; f++) {
+    for (let y = 0; y < n; y++) {
+      for (let x = 0; x < n; x++) {
+        const r = Math.hypot(x - 32, y - 32);
+        const hu = r < 8 + f * 3 ? 700 : r < 26 ? 40 : -1000;
+        pixels.push(hu + 1024);
+      }
+    }
+  }
+  return dicomImage({
+    rows: n,
+    columns: n,
+    pixels,
+    frames: 3,
+    modality: 'CT',
+    rescaleIntercept: '-1024',
+    rescaleSlope: '1',
+    windowCenter: '40',
+    windowWidth: '400',
+    studyDescription: 'CT CHEST',
+  });
+}
+
 run('clinical workflow over vip serve', () => {
   let work: string;
   let dataDir: string;
@@ -77,6 +105,7 @@ run('clinical workflow over vip serve', () => {
     await writeFile(join(work, 'dermoscopy.json'), JSON.stringify(derm?.symptoms));
     await writeColourPng(join(work, 'lesion-colour.png'));
     await writeGray16Png(join(work, 'radiograph-16bit.png'));
+    await writeFile(join(work, 'ct-3-frames.dcm'), ctDicom());
     served = await startServe(dataDir);
     browser = await launchBrowser();
   });
@@ -87,17 +116,24 @@ run('clinical workflow over vip serve', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('imports four images', async () => {
+  it('imports five images', async () => {
     const { page } = browser;
     await page.goto(served.url);
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
-    // One at a time, so the worklist order (newest first) is known: stripes, spot, radiograph, colour lesion.
-    for (const file of [join(work, 'lesion-colour.png'), join(work, 'radiograph-16bit.png'), spot(), stripes()]) {
+    // One at a time, so the worklist order (newest first) is known: stripes, spot, radiograph, colour lesion, CT.
+    const files = [
+      join(work, 'ct-3-frames.dcm'),
+      join(work, 'lesion-colour.png'),
+      join(work, 'radiograph-16bit.png'),
+      spot(),
+      stripes(),
+    ];
+    for (const file of files) {
       await page.getByTestId('import-files-input').setInputFiles(file);
       await expect.poll(() => page.locator('.import-panel').textContent()).toContain('Import finished');
       await page.getByRole('button', { name: 'Close' }).click();
     }
-    await expect.poll(() => page.getByTestId('case-count').textContent()).toContain('4 cases');
+    await expect.poll(() => page.getByTestId('case-count').textContent()).toContain('5 cases');
   });
 
   it('predicts a case; the evidence panel shows bars whose numbers match `vip predict`', async () => {
@@ -235,19 +271,42 @@ run('clinical workflow over vip serve', () => {
   it('the worklist shows the review status and filters disagreements', async () => {
     const { page } = browser;
     await page.getByRole('link', { name: 'Worklist' }).first().click();
-    await expect.poll(() => page.getByTestId('case-count').textContent()).toContain('4 cases');
+    await expect.poll(() => page.getByTestId('case-count').textContent()).toContain('5 cases');
     // Rows, newest first: stripes (not reviewed), spot (agreed), radiograph (differs), colour lesion (not reviewed).
     await expect.poll(() => rows(page).nth(1).getAttribute('aria-label')).toMatch(/reviewed as [^,]+$/);
     expect(await rows(page).nth(2).getAttribute('aria-label')).toContain('disagrees with the model');
     expect(await rows(page).nth(0).getAttribute('aria-label')).toMatch(/unreviewed$/);
     expect(await rows(page).nth(3).getAttribute('aria-label')).toMatch(/unreviewed$/);
+    expect(await rows(page).nth(4).getAttribute('aria-label')).toMatch(/CT, .*unreviewed$/);
     const filter = page.getByRole('combobox', { name: 'Review' });
     await filter.selectOption('disagreement');
     await expect.poll(() => page.getByTestId('case-count').textContent()).toContain('1 case matches the filters');
     expect(await rows(page).first().locator('.status--disagree').count()).toBe(1);
     await page.screenshot({ path: join(artifacts, 'worklist-review.png') });
     await filter.selectOption('');
-    await expect.poll(() => page.getByTestId('case-count').textContent()).toContain('4 cases');
+    await expect.poll(() => page.getByTestId('case-count').textContent()).toContain('5 cases');
+  });
+
+  it('steps through the frames of a multi-frame CT and offers the CT window presets', async () => {
+    const { page } = browser;
+    await rows(page).nth(4).click();
+    await page.getByRole('heading', { level: 1, name: /^Case \d+/ }).waitFor();
+    await expect.poll(() => page.getByText(/^Frame \d of 3$/).textContent(), { timeout: 10_000 }).toBe('Frame 1 of 3');
+    const readout = page.getByTestId('window-readout');
+    await expect.poll(() => readout.textContent(), { timeout: 10_000 }).toBe('W 400 · L 40');
+    const img = page.locator('.stage__image');
+    const src0 = await img.getAttribute('src');
+    await page.locator('body').press('PageDown');
+    await expect.poll(() => page.getByText(/^Frame \d of 3$/).textContent()).toBe('Frame 2 of 3');
+    await expect.poll(() => img.getAttribute('src'), { timeout: 10_000 }).not.toBe(src0);
+    await page.getByRole('combobox', { name: 'Window preset' }).selectOption({ label: 'Lung (W 1500 · L -600)' });
+    await expect.poll(() => readout.textContent(), { timeout: 10_000 }).toBe('W 1500 · L -600');
+    // The window stays while scrolling frames.
+    await page.locator('body').press('PageDown');
+    await expect.poll(() => page.getByText(/^Frame \d of 3$/).textContent()).toBe('Frame 3 of 3');
+    await expect.poll(() => readout.textContent(), { timeout: 10_000 }).toBe('W 1500 · L -600');
+    expect(await page.getByRole('complementary', { name: 'Case details' }).textContent()).toContain('CT');
+    await page.screenshot({ path: join(artifacts, 'viewer-ct.png') });
   });
 
   it('runs the training wizard on a labelled folder, survives leaving the screen, and shows the result', async () => {
@@ -327,6 +386,40 @@ run('clinical workflow over vip serve', () => {
     expect(names.map((n) => n.replace(/^\d/, ''))).toEqual(['round spot', 'striped']);
     // The trained version's classes are the ones the review offers.
     expect(await page.getByRole('group', { name: 'Choose the class' }).textContent()).toContain('striped');
+  });
+
+  it('trains a second version, compares it with the active one, and rolls back', async () => {
+    const { page } = browser;
+    await page.getByRole('link', { name: 'Training' }).click();
+    await page.getByRole('button', { name: 'Train another version' }).click();
+    // The choices are kept: straight through to the settings.
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByTestId('class-balance').waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('Epochs').fill('3');
+    await page.getByRole('button', { name: 'Start training' }).click();
+    const result = page.getByTestId('run-result');
+    await expect.poll(() => result.locator('h2').textContent(), { timeout: 120_000 }).toContain('New version #2');
+    const comparison = result.getByTestId('version-comparison');
+    await comparison.waitFor({ timeout: 60_000 });
+    expect(await comparison.textContent()).toContain('Active #1');
+    expect(await result.locator('table.confusion').count()).toBe(2);
+    await page.screenshot({ path: join(artifacts, 'training-compare.png') });
+    await result.getByRole('button', { name: 'Activate this version' }).click();
+    await expect.poll(() => result.textContent()).toContain('Version #2 is active');
+    // Roll back: version 1 again.
+    await page.getByRole('button', { name: 'Activate version 1' }).click();
+    await expect.poll(() => page.locator('.version-item').filter({ hasText: '#1' }).textContent()).toContain('Active');
+    await page.getByRole('link', { name: 'Worklist' }).first().click();
+    await rows(page).nth(1).click();
+    const panel = page.getByTestId('evidence-panel');
+    await expect
+      .poll(() => panel.getByRole('combobox', { name: 'Model' }).textContent(), { timeout: 10_000 })
+      .toContain('Active version #1');
+    await panel.getByRole('button', { name: /^Predict/ }).click();
+    await expect
+      .poll(() => panel.getByTestId('prediction-provenance').textContent(), { timeout: 30_000 })
+      .toMatch(/Version#1 /);
   });
 
   it('ran without console errors or CSP violations', () => {
