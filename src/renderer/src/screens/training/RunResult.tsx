@@ -109,6 +109,8 @@ export function RunResult(props: {
   const test = version?.metrics?.['test'] as EvalMetricsInfo | null | undefined;
   const best = version?.metrics?.['bestEpoch'];
   const epochs = version?.metrics?.['epochs'];
+  const backend = version?.metrics?.['tfjsBackend'];
+  const provider = version?.metrics?.['executionProvider'];
   return (
     <section className="run-result" aria-labelledby="result-title" data-testid="run-result">
       <div className="run-result__head">
@@ -173,6 +175,12 @@ export function RunResult(props: {
         <p className="small">
           Kept: epoch {best}
           {Array.isArray(epochs) ? ` of ${epochs.length}` : ''}, the best on the validation images.
+          {typeof backend === 'string' && typeof provider === 'string' ? (
+            <span className="muted">
+              {' '}
+              Trained with tfjs ({backend}); image features by ONNX Runtime ({provider}).
+            </span>
+          ) : null}
         </p>
       ) : null}
       {test ? (
