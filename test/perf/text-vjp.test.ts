@@ -91,8 +91,10 @@ describe.each(cases)('text VJP, onnxruntime vs tfjs autodiff, on %s', (_label, c
       inputs_embeds: new ort.Tensor('float32', input.embeds, [3, 9, w]),
       eot_index: new ort.Tensor('int64', BigInt64Array.from([8n, 4n, 6n]), [3]),
     });
-    // Same graph ops in the same order: the same numbers.
-    expect(maxAbsDiff(fast.features, out['text_embeds']?.data as Float32Array)).toBeLessThan(1e-6);
+    // The same arithmetic laid out differently (fused q/k/v, 2-D rows): equal up to float rounding.
+    expect(maxAbsDiff(fast.features, out['text_embeds']?.data as Float32Array)).toBeLessThan(
+      2e-5 * Math.max(1, maxAbs(slow.features)),
+    );
   });
 
   it('gives the input gradient of tf.grad through the tfjs tower', async () => {

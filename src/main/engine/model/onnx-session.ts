@@ -155,14 +155,9 @@ async function createClipSessions(pkg: ModelPackage, options: SessionOptions): P
   const textBatch = Math.max(1, options.textBatch ?? 64);
 
   const { session: image, provider } = await openFirstSession(pkg, options.executionProvider);
-  let text: ort.InferenceSession;
-  try {
-    text = await createSession(pkg, 'text.onnx', provider);
-  } catch (err) {
-    await image.release();
-    throw err;
-  }
-  // The inputs_embeds form is only needed by trained heads: opened on first use.
+  // The text towers are opened on first use: a prediction with a version's cached text side never needs them, and
+  // the input_ids form is only for zero-shot prompts (start-up time and memory of the CLI and the app).
+  let text: Promise<ort.InferenceSession> | undefined;
   let textEmbeds: Promise<ort.InferenceSession> | undefined;
 
   const run = async (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, name: string) => {
@@ -200,7 +195,12 @@ async function createClipSessions(pkg: ModelPackage, options: SessionOptions): P
         const row = rows[rowIndex] as readonly number[];
         for (let j = 0; j < Math.min(length, row.length); j++) flat[r * length + j] = BigInt(row[j] as number);
       });
-      const y = await run(text, { input_ids: new ort.Tensor('int64', flat, [chunk.length, length]) }, 'text_embeds');
+      text ??= createSession(pkg, 'text.onnx', provider);
+      const y = await run(
+        await text,
+        { input_ids: new ort.Tensor('int64', flat, [chunk.length, length]) },
+        'text_embeds',
+      );
       chunk.forEach((rowIndex, r) => out.set(y.subarray(r * E, (r + 1) * E), rowIndex * E));
     }
     return out;
@@ -256,8 +256,11 @@ async function createClipSessions(pkg: ModelPackage, options: SessionOptions): P
     embedTextEmbeddings,
     async release() {
       await image.release();
-      await text.release();
-      if (textEmbeds) await (await textEmbeds).release();
+      for (const lazy of [text, textEmbeds]) {
+        // A session that failed to open has nothing to release.
+        const session = lazy ? await lazy.catch(() => null) : null;
+        if (session) await session.release();
+      }
     },
   };
 }

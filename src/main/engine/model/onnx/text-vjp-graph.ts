@@ -23,7 +23,8 @@ const producer = 'vip-workstation';
 const maskValue = -1e9;
 
 /** Tape tensors of one layer, in the order the forward graph outputs them. */
-const layerTapeParts = ['x', 'q', 'kt', 'v', 'probs', 'mid', 'pre_act'] as const;
+const layerTapeParts = ['x', 'q', 'k', 'v', 'probs', 'mid', 'pre_act'] as const;
+const swapLastTwo = ints([0, 1, 3, 2]);
 type LayerTapePart = (typeof layerTapeParts)[number];
 
 export function tapeName(layer: number, part: LayerTapePart): string {
@@ -56,7 +57,30 @@ function describe(config: ClipConfig, graph: string): Record<string, string> {
   };
 }
 
-/** inputs_embeds + eot_index -> text_embeds, plus the tape the VJP graph needs. */
+/**
+ * `[s·Wq; Wk; Wv]ᵀ` as one `[W, 3W]` matrix and its bias, so q, k and v are one product (the attention scale s
+ * folded into the q columns: s·(h Wqᵀ + b) = h (s Wq)ᵀ + s b).
+ */
+function qkvProjection(g: GraphBuilder, weights: Weights, prefix: string, w: number, scale: number): string[] {
+  const kernel = new Float32Array(w * 3 * w);
+  const bias = new Float32Array(3 * w);
+  (['q_proj', 'k_proj', 'v_proj'] as const).forEach((name, part) => {
+    const m = weight(weights, `${prefix}.${name}.weight`).data; // [out, in]
+    const b = weight(weights, `${prefix}.${name}.bias`).data;
+    const f = part === 0 ? scale : 1;
+    for (let o = 0; o < w; o++) {
+      for (let i = 0; i < w; i++) kernel[i * 3 * w + part * w + o] = (m[o * w + i] as number) * f;
+      bias[part * w + o] = (b[o] as number) * f;
+    }
+  });
+  return [g.floatInit(`${prefix}.qkv_kernel`, [w, 3 * w], kernel), g.floatInit(`${prefix}.qkv_bias`, [3 * w], bias)];
+}
+
+/**
+ * inputs_embeds + eot_index -> text_embeds, plus the tape the VJP graph needs. The same arithmetic as text-graph.ts,
+ * laid out for speed: activations as `[N·L, W]` rows so every linear layer is one matrix product with its bias fused,
+ * and q, k, v in one product.
+ */
 export function buildTextTapeModel(config: ClipConfig, weights: Weights): Uint8Array {
   checkTensors(config, weights, 'text', 'text tower weights');
   const t = config.text;
@@ -67,8 +91,10 @@ export function buildTextTapeModel(config: ClipConfig, weights: Weights): Uint8A
   const source = g.input('inputs_embeds', 'float', ['N', 'L', W]);
   const eot = g.input('eot_index', 'int64', ['N']);
   const tape = (value: string, name: string, dims: readonly Dim[]) => g.output(value, name, 'float', dims);
+  const rows: Dim = 'NL';
 
-  const length = g.op('Shape', [source], { start: int(1), end: int(2) }, 'seq_len');
+  const nl = g.op('Shape', [source], { start: int(0), end: int(2) }, 'batch_and_length'); // [N, L]
+  const length = g.op('Shape', [source], { start: int(1), end: int(2) }, 'seq_len'); // [L]
   const zero = g.int64Const([0]);
   const positions = g.op('Slice', [
     initializer(g, weights, 'text_model.embeddings.position_embedding.weight'),
@@ -76,44 +102,50 @@ export function buildTextTapeModel(config: ClipConfig, weights: Weights): Uint8A
     length,
     zero,
   ]);
-  let x = g.op('Add', [source, positions], {}, 'embeddings');
+  let x = g.op('Reshape', [g.op('Add', [source, positions], {}, 'embeddings'), g.int64Const([-1, W])]);
   const mask = g.op('Slice', [
     g.floatInit('causal_mask', [t.maxPositions, t.maxPositions], causalMask(t.maxPositions)),
     g.int64Const([0, 0]),
     g.op('Concat', [length, length], { axis: int(0) }),
     g.int64Const([0, 1]),
   ]);
+  const qkvShape = g.op('Concat', [nl, g.int64Const([3, H, D])], { axis: int(0) });
+  const part = (qkv: string, i: number) => g.op('Gather', [qkv, g.int64Const([i], true)], { axis: int(0) });
 
   for (let i = 0; i < t.numLayers; i++) {
     const p = `text_model.encoder.layers.${i}`;
-    tape(x, tapeName(i, 'x'), ['N', 'L', W]);
-    // Self-attention exactly as transformer.ts emits it.
+    tape(x, tapeName(i, 'x'), [rows, W]);
     const h = layerNorm(g, weights, x, `${p}.layer_norm1`, t.layerNormEps);
-    const split = g.int64Const([0, 0, H, D]);
-    const project = (name: string) => g.op('Reshape', [linear(g, weights, h, `${p}.self_attn.${name}`), split]);
-    const q = g.op('Mul', [project('q_proj'), g.floatConst(D ** -0.5)]);
-    const qHeads = g.op('Transpose', [q], { perm: ints([0, 2, 1, 3]) });
-    const kHeadsT = g.op('Transpose', [project('k_proj')], { perm: ints([0, 2, 3, 1]) });
-    const vHeads = g.op('Transpose', [project('v_proj')], { perm: ints([0, 2, 1, 3]) });
-    const scores = g.op('Add', [g.op('MatMul', [qHeads, kHeadsT]), mask]);
+    const [kernel, bias] = qkvProjection(g, weights, `${p}.self_attn`, W, D ** -0.5) as [string, string];
+    const qkv = g.op('Add', [g.op('MatMul', [h, kernel]), bias]); // [N·L, 3W]
+    // [N, L, 3, H, D] -> [3, N, H, L, D]
+    const heads = g.op('Transpose', [g.op('Reshape', [qkv, qkvShape])], { perm: ints([2, 0, 3, 1, 4]) });
+    const q = part(heads, 0);
+    const k = part(heads, 1);
+    const v = part(heads, 2);
+    const scores = g.op('Add', [g.op('MatMul', [q, g.op('Transpose', [k], { perm: swapLastTwo })]), mask]);
     const probs = g.op('Softmax', [scores], { axis: int(-1) }, 'attention');
-    tape(qHeads, tapeName(i, 'q'), ['N', H, 'L', D]);
-    tape(kHeadsT, tapeName(i, 'kt'), ['N', H, D, 'L']);
-    tape(vHeads, tapeName(i, 'v'), ['N', H, 'L', D]);
+    tape(q, tapeName(i, 'q'), ['N', H, 'L', D]);
+    tape(k, tapeName(i, 'k'), ['N', H, 'L', D]);
+    tape(v, tapeName(i, 'v'), ['N', H, 'L', D]);
     tape(probs, tapeName(i, 'probs'), ['N', H, 'L', 'L']);
-    const context = g.op('MatMul', [probs, vHeads]);
-    const merged = g.op('Reshape', [
-      g.op('Transpose', [context], { perm: ints([0, 2, 1, 3]) }),
-      g.int64Const([0, 0, W]),
-    ]);
+    const context = g.op('MatMul', [probs, v]); // [N, H, L, D]
+    const merged = g.op('Reshape', [g.op('Transpose', [context], { perm: ints([0, 2, 1, 3]) }), g.int64Const([-1, W])]);
     const mid = g.op('Add', [x, linear(g, weights, merged, `${p}.self_attn.out_proj`)]);
-    tape(mid, tapeName(i, 'mid'), ['N', 'L', W]);
+    tape(mid, tapeName(i, 'mid'), [rows, W]);
     const h2 = layerNorm(g, weights, mid, `${p}.layer_norm2`, t.layerNormEps);
     const pre = linear(g, weights, h2, `${p}.mlp.fc1`);
-    tape(pre, tapeName(i, 'pre_act'), ['N', 'L', t.intermediateSize]);
+    tape(pre, tapeName(i, 'pre_act'), [rows, t.intermediateSize]);
     x = g.op('Add', [mid, linear(g, weights, activation(g, pre, t.hiddenAct), `${p}.mlp.fc2`)]);
   }
-  const eotRows = g.op('GatherND', [x, g.op('Unsqueeze', [eot, g.int64Const([1])])], { batch_dims: int(1) });
+  // Row n·L + eot[n] of the [N·L, W] states.
+  const batch = g.op('Squeeze', [g.op('Shape', [eot]), zero]);
+  const lengthScalar = g.op('Squeeze', [length, zero]);
+  const firstRows = g.op('Mul', [
+    g.op('Range', [g.int64Const([0], true), batch, g.int64Const([1], true)]),
+    lengthScalar,
+  ]);
+  const eotRows = g.op('Gather', [x, g.op('Add', [firstRows, eot])], { axis: int(0) });
   tape(eotRows, tapeEotRows, ['N', W]);
   const pooled = layerNorm(g, weights, eotRows, 'text_model.final_layer_norm', t.layerNormEps);
   g.output(linear(g, weights, pooled, 'text_projection', false), 'text_embeds', 'float', ['N', config.projectionDim]);
@@ -192,16 +224,17 @@ export function buildTextVjpModel(config: ClipConfig, weights: Weights): Uint8Ar
   const H = t.numHeads;
   const D = W / H;
   const g = new GraphBuilder('clip_text_vjp');
+  const rows: Dim = 'NL';
   const saved = new Map<string, string>();
   for (let i = 0; i < t.numLayers; i++) {
     const dims: Record<LayerTapePart, Dim[]> = {
-      x: ['N', 'L', W],
+      x: [rows, W],
       q: ['N', H, 'L', D],
-      kt: ['N', H, D, 'L'],
+      k: ['N', H, 'L', D],
       v: ['N', H, 'L', D],
       probs: ['N', H, 'L', 'L'],
-      mid: ['N', 'L', W],
-      pre_act: ['N', 'L', t.intermediateSize],
+      mid: [rows, W],
+      pre_act: [rows, t.intermediateSize],
     };
     for (const part of layerTapeParts) saved.set(tapeName(i, part), g.input(tapeName(i, part), 'float', dims[part]));
   }
@@ -209,22 +242,24 @@ export function buildTextVjpModel(config: ClipConfig, weights: Weights): Uint8Ar
   const eot = g.input('eot_index', 'int64', ['N']);
   const dy = g.input('grad_text_embeds', 'float', ['N', config.projectionDim]);
   const tape = (i: number, part: LayerTapePart): string => saved.get(tapeName(i, part)) as string;
-  const swapLast = ints([0, 1, 3, 2]);
+
+  // N and L from the attention probabilities' shape [N, H, L, L].
+  const probsShape = g.op('Shape', [tape(0, 'probs')]);
+  const nl = g.op('Gather', [probsShape, g.int64Const([0, 2])], { axis: int(0) });
+  const lengthScalar = g.op('Gather', [probsShape, g.int64Const([2], true)], { axis: int(0) });
+  const headsShape = g.op('Concat', [nl, g.int64Const([H, D])], { axis: int(0) });
 
   // Projection, final LayerNorm, then the EOT rows scattered back to their positions (zero everywhere else).
   const dPooled = linearBackward(g, weights, dy, 'text_projection');
   const dEot = layerNormBackward(g, weights, eotRows, dPooled, 'text_model.final_layer_norm', t.layerNormEps);
-  const lengthScalar = g.op('Squeeze', [
-    g.op('Shape', [tape(0, 'x')], { start: int(1), end: int(2) }),
-    g.int64Const([0]),
-  ]);
   const steps = g.op('Range', [g.int64Const([0], true), lengthScalar, g.int64Const([1], true)]);
   const isEot = g.op('Equal', [
     g.op('Unsqueeze', [steps, g.int64Const([0])]), // [1, L]
     g.op('Unsqueeze', [eot, g.int64Const([1])]), // [N, 1]
   ]);
   const pick = g.op('Unsqueeze', [g.op('Cast', [isEot], { to: int(1) }), g.int64Const([2])]); // [N, L, 1]
-  let dx = g.op('Mul', [pick, g.op('Unsqueeze', [dEot, g.int64Const([1])])], {}, 'grad_hidden'); // [N, L, W]
+  const scattered = g.op('Mul', [pick, g.op('Unsqueeze', [dEot, g.int64Const([1])])]); // [N, L, W]
+  let dx = g.op('Reshape', [scattered, g.int64Const([-1, W])], {}, 'grad_hidden');
 
   for (let i = t.numLayers - 1; i >= 0; i--) {
     const p = `text_model.encoder.layers.${i}`;
@@ -239,25 +274,24 @@ export function buildTextVjpModel(config: ClipConfig, weights: Weights): Uint8Ar
 
     // Attention: mid = x + out_proj(merge(softmax(q kᵀ + mask) v)).
     const dMerged = linearBackward(g, weights, dMid, `${p}.self_attn.out_proj`);
-    const dContext = g.op('Transpose', [g.op('Reshape', [dMerged, g.int64Const([0, 0, H, D])])], {
-      perm: ints([0, 2, 1, 3]),
-    }); // [N, H, L, D]
+    const dContext = g.op('Transpose', [g.op('Reshape', [dMerged, headsShape])], { perm: ints([0, 2, 1, 3]) });
     const probs = tape(i, 'probs');
-    const dProbs = g.op('MatMul', [dContext, g.op('Transpose', [tape(i, 'v')], { perm: swapLast })]);
-    const dV = g.op('MatMul', [g.op('Transpose', [probs], { perm: swapLast }), dContext]);
+    const dProbs = g.op('MatMul', [dContext, g.op('Transpose', [tape(i, 'v')], { perm: swapLastTwo })]);
+    const dV = g.op('MatMul', [g.op('Transpose', [probs], { perm: swapLastTwo }), dContext]);
     // Softmax: dS = P ⊙ (dP − Σ_j dP ⊙ P); masked entries have P = 0 exactly, so they get no gradient.
     const rowDot = g.op('ReduceSum', [g.op('Mul', [dProbs, probs]), g.int64Const([-1])], { keepdims: int(1) });
     const dScores = g.op('Mul', [probs, g.op('Sub', [dProbs, rowDot])]);
-    const dQ = g.op('MatMul', [dScores, g.op('Transpose', [tape(i, 'kt')], { perm: swapLast })]);
-    const dK = g.op('MatMul', [g.op('Transpose', [dScores], { perm: swapLast }), tape(i, 'q')]);
+    const dQ = g.op('MatMul', [dScores, tape(i, 'k')]);
+    const dK = g.op('MatMul', [g.op('Transpose', [dScores], { perm: swapLastTwo }), tape(i, 'q')]);
     const mergeHeads = (v: string) =>
-      g.op('Reshape', [g.op('Transpose', [v], { perm: ints([0, 2, 1, 3]) }), g.int64Const([0, 0, W])]);
+      g.op('Reshape', [g.op('Transpose', [v], { perm: ints([0, 2, 1, 3]) }), g.int64Const([-1, W])]);
     const dQkv = g.op('Concat', [mergeHeads(dQ), mergeHeads(dK), mergeHeads(dV)], { axis: int(-1) });
     const dH1 = g.op('MatMul', [dQkv, qkvWeights(g, weights, `${p}.self_attn`, W, D ** -0.5)]);
     dx = g.op('Add', [dMid, layerNormBackward(g, weights, tape(i, 'x'), dH1, `${p}.layer_norm1`, t.layerNormEps)]);
   }
   // The position embeddings were added: their gradient passes straight through to the input.
-  g.output(dx, 'grad_inputs_embeds', 'float', ['N', 'L', W]);
+  const out = g.op('Reshape', [dx, g.op('Concat', [nl, g.int64Const([W])], { axis: int(0) })]);
+  g.output(out, 'grad_inputs_embeds', 'float', ['N', 'L', W]);
   return g.encode({
     producer,
     docString: 'VJP of the CLIP text tower with respect to inputs_embeds (frozen weights)',
