@@ -82,7 +82,9 @@ export const BASIC_PROFILE_CODE = {
   meaning: 'Basic Application Confidentiality Profile',
 } as const;
 export const CLEAN_DESCRIPTORS_NOTE =
-  'Descriptions and original file names removed; free-text notes kept with the patient name, ID and birth date scrubbed';
+  "Study descriptions and original file names removed; study and birth dates removed (the workstation's own " +
+  "import, prediction and review times are kept); free-text notes kept with the patient's name, ID, birth date, " +
+  'accession number and referring physician scrubbed; images whose file declares burned-in annotation are not drawn';
 
 /** A new UID under the 2.25 root: the decimal value of 128 random bits (PS3.5 B.2). */
 export function newUid(): string {

@@ -63,6 +63,6 @@ export async function evidencePng(doc: CaseExportDocument, image: ImageDoc, rend
     create: { width: imageW + PANEL_WIDTH, height, channels: 3, background: { r: 0, g: 0, b: 0 } },
   })
     .composite(layers)
-    .png({ compressionLevel: 9 })
+    .png()
     .toBuffer();
 }

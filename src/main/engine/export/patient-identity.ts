@@ -21,6 +21,8 @@ export interface PatientIdentity {
   /** HHMMSS(.ffffff) as in the file. */
   studyTime: string | null;
   referringPhysicianName: string | null;
+  /** Burned In Annotation (0028,0301): YES when the pixels themselves carry text, possibly identifying. */
+  burnedInAnnotation: string | null;
 }
 
 export const emptyIdentity: PatientIdentity = {
@@ -33,6 +35,7 @@ export const emptyIdentity: PatientIdentity = {
   studyDate: null,
   studyTime: null,
   referringPhysicianName: null,
+  burnedInAnnotation: null,
 };
 
 /** Text values in the file's character set: UTF-8 when it says ISO_IR 192, else Latin-1 (the default repertoire). */
@@ -69,6 +72,7 @@ export function readPatientIdentity(bytes: Uint8Array): PatientIdentity {
     studyDate: dicomDateToIso(text('x00080020')),
     studyTime: text('x00080030'),
     referringPhysicianName: text('x00080090'),
+    burnedInAnnotation: text('x00280301')?.toUpperCase() ?? null,
   };
 }
 

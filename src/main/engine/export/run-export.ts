@@ -306,10 +306,15 @@ async function exportCase(ctx: ExportContext, req: ExportRequest, caseId: number
   const folder = `cases/case-${caseId}`;
   const originals = new Map<number, ImageInputs>();
   const identities: PatientIdentity[] = [];
+  const burnedIn = new Set<number>();
   for (const image of record.images) {
     const input = await readOriginal(store, image);
     originals.set(image.id, input);
-    if (input.bytes && image.mediaType === DICOM_MEDIA_TYPE) identities.push(readPatientIdentity(input.bytes));
+    if (input.bytes && image.mediaType === DICOM_MEDIA_TYPE) {
+      const identity = readPatientIdentity(input.bytes);
+      identities.push(identity);
+      if (identity.burnedInAnnotation === 'YES') burnedIn.add(image.id);
+    }
   }
   const identity = identities.length > 0 ? mergeIdentities(identities) : emptyIdentity;
   const doc = buildCaseDocument({ record, exportInfo: deps.exportInfo, deid: deps.deid, identity, folder });
@@ -317,9 +322,13 @@ async function exportCase(ctx: ExportContext, req: ExportRequest, caseId: number
   const renders = new Map<number, RenderOutcome>();
   for (const [i, image] of record.images.entries()) {
     const input = originals.get(image.id);
-    const render: RenderOutcome = input?.bytes
-      ? await renderForExport(image, input.bytes)
-      : { ok: false, problem: input?.readProblem ?? 'its file could not be read' };
+    // Text burned into the pixels cannot be de-identified by removing attributes: such images are not drawn.
+    const render: RenderOutcome =
+      !req.identified && burnedIn.has(image.id)
+        ? { ok: false, problem: 'its DICOM file declares burned-in annotation, which may identify the patient' }
+        : input?.bytes
+          ? await renderForExport(image, input.bytes)
+          : { ok: false, problem: input?.readProblem ?? 'its file could not be read' };
     renders.set(image.id, render);
     if (!render.ok) doc.warnings.push(`Image ${i + 1} could not be rendered: ${render.problem}`);
   }
