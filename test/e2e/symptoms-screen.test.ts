@@ -2,10 +2,11 @@
  * The Symptoms screen over the built `vip serve` in chromium, with a fake OpenAI-compatible LLM on 127.0.0.1: the
  * built-in sets on a fresh data folder, generating a set (progress, then the new unapproved version opens), a
  * clinician's edit (reword, reorder, remove, add, add back a dropped candidate) saved as a new version, approval under
- * the reviewer's name, the provenance with the raw answers and the edit, and cancelling a slow generation. A
- * screenshot goes to test/artifacts/symptoms.png.
+ * the reviewer's name, the provenance with the raw answers and the edit, the knowledge check of the version on
+ * labelled images, and cancelling a slow generation. Screenshots go to test/artifacts/symptoms.png and
+ * symptoms-knowledge.png.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
@@ -13,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchBrowser, type Browser } from './helpers/browser';
 import { repoRoot, startServe, type Served } from './helpers/serve';
 import { completion, lastUserText, startFakeLlm, type FakeLlm } from '../symptoms/helpers/fake-llm';
+import { Prng } from '../../src/main/engine/model/prng';
+import { syntheticPng } from '../helpers/synthetic-dataset';
 
 const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
 const artifacts = join(repoRoot, 'test', 'artifacts');
@@ -42,6 +45,13 @@ run('Symptoms screen over vip serve', () => {
       const category = /help to diagnose (.+?)\? /.exec(lastUserText(req.body))?.[1] ?? '';
       return { body: completion(answers[category] ?? '', 'fake-vlm-1') };
     });
+    // Labelled images for the knowledge check, in the classes of the generated set.
+    for (const [label, cls] of ['normal lung', 'pneumonia'].entries()) {
+      const dir = join(work, 'ds', 'test', cls);
+      await mkdir(dir, { recursive: true });
+      for (let i = 0; i < 3; i++)
+        await writeFile(join(dir, `${i}.png`), await syntheticPng(label, 32, new Prng(`${label}:${i}`)));
+    }
     served = await startServe(join(work, 'data'));
     browser = await launchBrowser();
   });
@@ -147,6 +157,22 @@ run('Symptoms screen over vip serve', () => {
     await page.locator('.screen').evaluate((el) => el.scrollTo(0, 0));
     await page.screenshot({ path: join(artifacts, 'symptoms.png') });
     await page.setViewportSize({ width: 1400, height: 860 });
+  });
+
+  it('runs the knowledge check of the open version on labelled images', async () => {
+    const { page } = browser;
+    const section = page.getByRole('region', { name: 'Knowledge check' });
+    await section.getByLabel(/Dataset folder/).fill(join(work, 'ds'));
+    await section.getByRole('button', { name: 'Run the check' }).click();
+    const report = section.getByTestId('knowledge-report');
+    await report.waitFor({ timeout: 60_000 });
+    expect(await report.textContent()).toContain('3 normal lung, 3 pneumonia');
+    expect(await report.textContent()).toMatch(/Zero-shot accuracy with these symptoms: \d+\.\d %/);
+    // One row per symptom of v2 (3 + 4), each with an AUC.
+    expect(await report.locator('tbody tr').count()).toBe(7);
+    expect(await report.textContent()).toContain('has random weights');
+    await section.scrollIntoViewIfNeeded();
+    await section.screenshot({ path: join(artifacts, 'symptoms-knowledge.png') });
   });
 
   it('cancels a slow generation; nothing is stored', async () => {

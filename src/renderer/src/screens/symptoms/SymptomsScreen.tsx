@@ -8,6 +8,7 @@ import type { SymptomSetVersionDetail, SymptomSetVersionSummary } from '@shared/
 import { useOnReconnect, useVip } from '../../api/vip-context';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { GeneratePanel } from './GeneratePanel';
+import { KnowledgeCheck } from './KnowledgeCheck';
 import { ProvenancePanel } from './ProvenancePanel';
 import { SymptomEditor } from './SymptomEditor';
 import { VersionList } from './VersionList';
@@ -130,7 +131,7 @@ function VersionView(props: { id: number; onChanged: (selectId: number) => void;
         </p>
       ) : null}
       <SymptomEditor
-        key={version.id}
+        key={`editor:${version.id}`}
         version={version}
         onDirtyChange={setDirty}
         onSaved={(saved, created) => {
@@ -143,6 +144,7 @@ function VersionView(props: { id: number; onChanged: (selectId: number) => void;
         }}
       />
       <ProvenancePanel version={version} />
+      <KnowledgeCheck key={`check:${version.id}`} versionId={version.id} />
     </article>
   );
 }
