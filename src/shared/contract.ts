@@ -749,6 +749,11 @@ export const methods = {
     params: z.object({ folder: z.string().min(1).max(4096), id: ModelPackageId }).strict(),
     result: ModelPackageInfo,
   },
+  /** The newest `vip bench` result saved in the data folder (of one preset, or any), null before any run. */
+  'bench.latest': {
+    params: z.object({ preset: z.enum(['tiny', 'vit-b16']).optional() }).strict(),
+    result: z.object({ path: z.string().nullable(), result: z.record(z.string(), z.unknown()).nullable() }),
+  },
   // ---- ViP: model versions, predictions, training
   'versions.list': { params: NoParams, result: z.object({ versions: z.array(ModelVersionInfo) }) },
   'versions.activate': { params: z.object({ id: Id }).strict(), result: ModelVersionInfo },

@@ -12,6 +12,7 @@ import { trainingHandlers } from './training/training-handlers';
 import { reviewHandlers } from './review/review-handlers';
 import { symptomHandlers } from './symptoms/symptom-handlers';
 import { exportHandlers } from './export/export-handlers';
+import { benchHandlers } from './bench/bench-handlers';
 
 export type Handler<M extends MethodName> = (
   params: ParsedParams<M>,
@@ -29,4 +30,5 @@ export const handlers: Handlers = {
   ...reviewHandlers,
   ...symptomHandlers,
   ...exportHandlers,
+  ...benchHandlers,
 };
