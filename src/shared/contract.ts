@@ -248,6 +248,8 @@ export const TrainingStartParams = z
     /** A built-in symptom set, or symptomsPath (a JSON file on the engine's machine). */
     symptomSet: BuiltinSymptomSetId.optional(),
     symptomsPath: z.string().min(1).max(4096).optional(),
+    /** Or a symptom set version of the store (symptoms.list); training takes approved ones only. */
+    symptomSetVersionId: Id.optional(),
     modelId: ModelPackageId.optional(),
     task: z.string().min(1).max(200).optional(),
     epochs: z.number().int().min(1).max(10_000).default(50),
@@ -399,6 +401,7 @@ const TrainingDataParams = {
   fromReviews: z.boolean().default(false),
   symptomSet: BuiltinSymptomSetId.optional(),
   symptomsPath: z.string().min(1).max(4096).optional(),
+  symptomSetVersionId: Id.optional(),
   valFraction: z.number().min(0).max(0.5).default(0.1),
   seed: z
     .number()

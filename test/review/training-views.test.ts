@@ -12,6 +12,9 @@ import type { TrainingProgress } from '../../src/shared/contract';
 import { Engine } from '../../src/main/engine/engine';
 import { closeAllClipSessions } from '../../src/main/engine/model/onnx-session';
 import { createDemoPackage } from '../../src/main/engine/model/package';
+import { importSymptomSetVersion } from '../../src/main/engine/store/symptom-set-repo';
+import { parseSymptomSet } from '../../src/main/engine/vip/symptom-set';
+import { symptomSetText } from '../../src/main/engine/vip/symptom-set-text';
 import { syntheticSymptoms, writeSyntheticDataset } from '../helpers/synthetic-dataset';
 
 let root: string;
@@ -32,6 +35,17 @@ afterAll(async () => {
   await closeAllClipSessions();
   rmSync(root, { recursive: true, force: true });
 });
+
+function watchRun(id: () => number | null): Promise<TrainingProgress> {
+  return new Promise((resolve) => {
+    const off = engine.events.on('training.progress', (p) => {
+      if (p.runId === id() && p.phase === 'finished') {
+        off();
+        resolve(p);
+      }
+    });
+  });
+}
 
 async function train(seed: number): Promise<{ runId: number; versionId: number }> {
   let id: number | null = null;
@@ -178,5 +192,49 @@ describe('runs, comparison and discard', () => {
       const sum = (p.prototypeContribution[c] ?? 0) + (p.symptoms[c] ?? []).reduce((s, e) => s + e.contribution, 0);
       expect(sum).toBeCloseTo(p.logits[i] ?? NaN, 3);
     });
+  });
+});
+
+describe('training on a stored symptom set version', () => {
+  it('refuses an unapproved version, then trains on it once approved, under its name and task', async () => {
+    const stored = engine.store.transaction(
+      () =>
+        importSymptomSetVersion(engine.store.db, {
+          name: 'shapes-stored',
+          task: 'shape task',
+          classesJson: symptomSetText(parseSymptomSet(syntheticSymptoms)),
+          approvedBy: null,
+          provenance: { source: 'test' },
+        }).version,
+    );
+    const preview = await engine.call('training.preview', {
+      dataset: join(root, 'ds'),
+      symptomSetVersionId: stored.id,
+    });
+    expect(preview.classes).toEqual(['round spot', 'striped']);
+    const params = {
+      dataset: join(root, 'ds'),
+      symptomSetVersionId: stored.id,
+      epochs: 1,
+      batchSize: 4,
+      optimizer: 'adam' as const,
+    };
+    await expect(engine.call('training.start', params)).rejects.toThrow(/not approved/);
+    await expect(engine.call('training.start', { ...params, symptomsPath })).rejects.toThrow(/exactly one/);
+    await expect(engine.call('training.start', { ...params, symptomSetVersionId: 4242 })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+
+    await engine.call('symptoms.approve', { id: stored.id });
+    let id: number | null = null;
+    const done = watchRun(() => id);
+    const { runId } = await engine.call('training.start', params);
+    id = runId;
+    const end = await done;
+    expect(end.status).toBe('completed');
+    const run = await engine.call('training.get', { runId });
+    expect(run.symptomSetVersionId).toBe(stored.id);
+    const version = (await engine.call('versions.list', {})).versions.find((v) => v.id === end.versionId);
+    expect(version).toMatchObject({ task: 'shape task', symptomSetVersionId: stored.id, symptomSetApproved: true });
   });
 });

@@ -8,20 +8,23 @@ import type { ParsedParams, TrainingPreview } from '@shared/contract';
 import { badInput, VipError } from '@shared/errors';
 import { listReviewedImages } from '../store/reviewed-images';
 import type { Store } from '../store/store';
+import { storedSymptomSet } from './stored-symptom-set';
 import { datasetFromReviews, loadDataset, splitNames, type Dataset } from '../training/dataset';
 import { builtinSymptomSet } from '../vip/builtin-symptoms';
 import { classNames, normaliseForComparison, readSymptomSetFile, type SymptomSet } from '../vip/symptom-set';
 
-export type TrainingDataParams = Pick<
-  ParsedParams<'training.preview'>,
-  'dataset' | 'splitFile' | 'fromReviews' | 'symptomSet' | 'symptomsPath'
->;
+export type TrainingDataParams = Pick<ParsedParams<'training.preview'>, 'dataset' | 'splitFile' | 'fromReviews'>;
 
-/** The symptom set named by built-in id or by a JSON file on the engine's machine (exactly one of them). */
-export function chosenSymptomSet(params: Pick<TrainingDataParams, 'symptomSet' | 'symptomsPath'>): SymptomSet {
-  if ((params.symptomSet === undefined) === (params.symptomsPath === undefined)) {
-    throw badInput('give a built-in symptomSet or a symptomsPath, not both or neither');
+/** The symptom set named by store id, built-in id or a JSON file on the engine's machine (exactly one of them). */
+export function chosenSymptomSet(
+  store: Store,
+  params: Pick<ParsedParams<'training.preview'>, 'symptomSet' | 'symptomsPath' | 'symptomSetVersionId'>,
+): SymptomSet {
+  const named = [params.symptomSet, params.symptomsPath, params.symptomSetVersionId].filter((v) => v !== undefined);
+  if (named.length !== 1) {
+    throw badInput('give a symptomSetVersionId, a built-in symptomSet or a symptomsPath: exactly one');
   }
+  if (params.symptomSetVersionId !== undefined) return storedSymptomSet(store, params.symptomSetVersionId).symptoms;
   if (params.symptomSet !== undefined) {
     const set = builtinSymptomSet(params.symptomSet);
     if (!set) throw badInput(`no built-in symptom set "${params.symptomSet}"`);
@@ -73,7 +76,7 @@ export async function previewTraining(
   store: Store,
   params: ParsedParams<'training.preview'>,
 ): Promise<TrainingPreview> {
-  const classes = classNames(chosenSymptomSet(params));
+  const classes = classNames(chosenSymptomSet(store, params));
   const unmatched = params.fromReviews ? reviewedLabels(store, classes).unmatched : {};
   let dataset: Dataset;
   try {

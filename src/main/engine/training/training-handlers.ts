@@ -14,6 +14,7 @@ import { openModelOrDefault } from '../vip/model-choice';
 import { readSymptomSetFile } from '../vip/symptom-set';
 import type { DatasetSpec, JobProgress } from './job-spec';
 import { runTraining, type TrainingRequest } from './run-training';
+import { storedSymptomSet } from '../review/stored-symptom-set';
 import { defaultTrainOptions } from './trainer';
 
 type TrainingMethods = 'training.start' | 'training.cancel';
@@ -60,12 +61,17 @@ function progressEvent(runId: number, p: JobProgress): TrainingProgress {
 async function trainingRequest(params: ParsedParams<'training.start'>, ctx: EngineContext): Promise<TrainingRequest> {
   if ((params.dataset === undefined) === !params.fromReviews)
     throw badInput('give a dataset folder or fromReviews, not both or neither');
-  if ((params.symptomSet === undefined) === (params.symptomsPath === undefined)) {
-    throw badInput('give a built-in symptomSet or a symptomsPath, not both or neither');
+  const named = [params.symptomSet, params.symptomsPath, params.symptomSetVersionId].filter((v) => v !== undefined);
+  if (named.length !== 1) {
+    throw badInput('give a symptomSetVersionId, a built-in symptomSet or a symptomsPath: exactly one');
   }
-  const symptoms = params.symptomSet
-    ? builtinSymptomSet(params.symptomSet)
-    : readSymptomSetFile(resolve(params.symptomsPath ?? ''));
+  const stored =
+    params.symptomSetVersionId !== undefined ? storedSymptomSet(ctx.store, params.symptomSetVersionId) : null;
+  const symptoms = stored
+    ? stored.symptoms
+    : params.symptomSet
+      ? builtinSymptomSet(params.symptomSet)
+      : readSymptomSetFile(resolve(params.symptomsPath ?? ''));
   if (!symptoms) throw badInput(`no built-in symptom set "${params.symptomSet ?? ''}"`);
   const pkg = await openModelOrDefault(ctx.paths.models, params.modelId);
   const dataset: DatasetSpec = params.dataset
@@ -79,13 +85,19 @@ async function trainingRequest(params: ParsedParams<'training.start'>, ctx: Engi
   return {
     pkg,
     symptoms,
-    symptomSetName: fromFile
-      ? basename(params.symptomsPath ?? '', extname(params.symptomsPath ?? ''))
-      : `builtin:${params.symptomSet ?? ''}`,
-    ...(params.task !== undefined ? { task: params.task } : {}),
+    symptomSetName: stored
+      ? stored.name
+      : fromFile
+        ? basename(params.symptomsPath ?? '', extname(params.symptomsPath ?? ''))
+        : `builtin:${params.symptomSet ?? ''}`,
+    ...(params.task !== undefined ? { task: params.task } : stored ? { task: stored.task } : {}),
     // A file named by the person starting the run counts as vouched for by them; built-in sets do not.
     approvedBy: fromFile ? ctx.actor() : null,
-    symptomsSource: fromFile ? resolve(params.symptomsPath ?? '') : `built-in:${params.symptomSet ?? ''}`,
+    symptomsSource: stored
+      ? stored.source
+      : fromFile
+        ? resolve(params.symptomsPath ?? '')
+        : `built-in:${params.symptomSet ?? ''}`,
     dataset,
     head: defaultHeadConfig,
     train: {
