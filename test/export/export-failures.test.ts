@@ -184,3 +184,19 @@ describe('worklist filters', () => {
     expect(readdirSync(join(outDir, 'disagreements', 'cases'))).toEqual([`case-${f.pngCase}`]);
   });
 });
+
+describe('two exports to the same name at once', () => {
+  it('one wins, the other is refused, and neither replaces the other or leaves a temporary file', async () => {
+    const zip = join(outDir, 'same.zip');
+    const results = await Promise.allSettled([
+      run(request(zip, { pdf: false, dicomSr: false })),
+      run(request(zip, { pdf: false, dicomSr: false, caseIds: [f.pngCase] })),
+    ]);
+    const ok = results.filter((r) => r.status === 'fulfilled');
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(ok).toHaveLength(1);
+    expect(failed).toHaveLength(1);
+    expect(String(failed[0]?.reason)).toContain('already exists');
+    expect(readdirSync(outDir)).toEqual(['same.zip']);
+  });
+});

@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import yazl from 'yazl';
 import { badInput, VipError } from '@shared/errors';
@@ -81,8 +81,9 @@ export interface ExportTarget {
 const SAFE_REL = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
 /** Checks the target path and creates the staging folder beside it. */
-export async function openTarget(out: string, io: ExportIo = fsIo): Promise<ExportTarget> {
-  if (!isAbsolute(out)) throw badInput(`The export destination must be an absolute path, not "${out}"`);
+export async function openTarget(given: string, io: ExportIo = fsIo): Promise<ExportTarget> {
+  if (!isAbsolute(given)) throw badInput(`The export destination must be an absolute path, not "${given}"`);
+  const out = resolve(given);
   const kind: TargetKind = /\.zip$/i.test(out) ? 'zip' : 'folder';
   const parent = dirname(out);
   const name = basename(out);
@@ -152,7 +153,7 @@ export async function openTarget(out: string, io: ExportIo = fsIo): Promise<Expo
         await writeZip(staging, files, tempZip, io);
         await fsyncPath(tempZip);
         const zipBytes = (await stat(tempZip)).size;
-        await rename(tempZip, out);
+        await renameNoClobber(tempZip, out);
         await fsyncPath(parent);
         await rm(staging, { recursive: true, force: true });
         return { bytes: zipBytes, files: [...files] };
@@ -163,6 +164,23 @@ export async function openTarget(out: string, io: ExportIo = fsIo): Promise<Expo
     },
     abort: cleanup,
   };
+}
+
+/**
+ * Moves the finished zip into place unless something appeared there meanwhile (another export to the same name):
+ * a hard link fails rather than replace. Filesystems without hard links (FAT, exFAT on USB sticks) fall back to a
+ * check and a rename.
+ */
+async function renameNoClobber(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') throw badInput(`${to} already exists; choose another name or remove it first`);
+    if (await stat(to).catch(() => null)) throw badInput(`${to} already exists; choose another name or remove it first`);
+    await rename(from, to);
+    return;
+  }
+  await unlink(from);
 }
 
 /** Zips the staged files (read one at a time, so memory stays small) into zipPath. */
