@@ -3,7 +3,7 @@
  * in the main process (never returned, never logged), generation as a background job with progress, retry and
  * finished events, cancellation, a partial result, a clinician's edit as a new version, and approval.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,10 @@ describe('symptoms.* methods', () => {
     const generation = version.provenance?.['generation'] as { model: string; endpoint: string };
     expect(generation).toMatchObject({ model: 'test-model', endpoint: `${llm.url}/chat/completions` });
     expect(JSON.stringify(version)).not.toContain(KEY);
+    // Nowhere in the database either (the WAL included).
+    for (const file of readdirSync(engine.paths.root).filter((f) => f.startsWith('vip.db'))) {
+      expect(readFileSync(join(engine.paths.root, file)).includes(KEY), file).toBe(false);
+    }
   });
 
   it('reports retries as events and marks a short result partial', async () => {
