@@ -344,7 +344,7 @@ export async function buildPdfReport(
   w.heading('Case');
   const facts: [string, string | null][] = [
     ['Case', String(c.caseId)],
-    ['Patient', c.patient.pseudonym],
+    [doc.export.identified ? 'Patient key' : 'Patient', c.patient.pseudonym],
   ];
   if (doc.export.identified) {
     facts.push(['Patient name', c.patient.name], ['Patient ID', c.patient.id], ['Birth date', c.patient.birthDate]);
