@@ -20,17 +20,25 @@ const open = (bytes: Uint8Array, page: number) => sharp(bytes, { page, limitInpu
 /** Header facts, with the size checked against the pixel budget before anything is decoded. */
 export async function rasterMetadata(bytes: Uint8Array, format: RasterFormat, page = 0): Promise<Metadata> {
   const label = format.toUpperCase();
+  // Header only, without sharp's own pixel limit, so an oversized image gets the budget's message below.
+  const header = (p: number) => sharp(bytes, { page: p, limitInputPixels: false }).metadata();
   let meta: Metadata;
   try {
-    // Header only, without sharp's own pixel limit, so an oversized image gets the budget's message below.
-    meta = await sharp(bytes, { page, limitInputPixels: false }).metadata();
+    meta = await header(0);
   } catch (err) {
     throw badInput(`cannot read ${label} image: ${firstLine(err)}`);
   }
-  if (!meta.width || !meta.height) throw badInput(`${label} image has no width or height`);
-  assertWithinPixelBudget(meta.width, meta.height, `${label} image`);
   const pages = Math.max(1, meta.pages ?? 1);
   if (page >= pages) throw badInput(`${label} image has ${pages} page(s); frame ${page + 1} does not exist`);
+  if (page > 0) {
+    try {
+      meta = await header(page);
+    } catch (err) {
+      throw badInput(`cannot read page ${page + 1} of the ${label} image: ${firstLine(err)}`);
+    }
+  }
+  if (!meta.width || !meta.height) throw badInput(`${label} image has no width or height`);
+  assertWithinPixelBudget(meta.width, meta.height, `${label} image`);
   return meta;
 }
 

@@ -29,12 +29,14 @@ export async function renderImage(bytes: Uint8Array, mediaType: string, opts: Re
   }
 }
 
-/** Display pixels as a PNG, scaled down to fit maxSize x maxSize when larger. */
+/** Display pixels as a PNG (grey for one channel, else RGB), scaled down to fit maxSize x maxSize when larger. */
 export async function encodePng(
   pixels: Pick<DisplayPixels, 'data' | 'width' | 'height' | 'channels'>,
   maxSize = Infinity,
 ): Promise<{ mediaType: 'image/png'; data: Uint8Array; width: number; height: number }> {
   let pipeline = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } });
+  // Without this sharp writes one-channel input as an RGB PNG; grayscale stays one channel (8-bit grey PNG).
+  if (pixels.channels === 1) pipeline = pipeline.toColourspace('b-w');
   if (Number.isFinite(maxSize) && Math.max(pixels.width, pixels.height) > maxSize) {
     pipeline = pipeline.resize(maxSize, maxSize, { fit: 'inside' });
   }
