@@ -176,7 +176,8 @@ async function renameNoClobber(from: string, to: string): Promise<void> {
     await link(from, to);
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') throw badInput(`${to} already exists; choose another name or remove it first`);
-    if (await stat(to).catch(() => null)) throw badInput(`${to} already exists; choose another name or remove it first`);
+    if (await stat(to).catch(() => null))
+      throw badInput(`${to} already exists; choose another name or remove it first`);
     await rename(from, to);
     return;
   }
