@@ -392,8 +392,12 @@ run('clinical workflow over vip serve', () => {
     const { page } = browser;
     await page.getByRole('link', { name: 'Training' }).click();
     await page.getByRole('button', { name: 'Train another version' }).click();
-    // The choices are kept: straight through to the settings.
+    // The file of the first run is now an approved symptom set of the store: train on that.
+    await page.getByRole('radio', { name: /^shapes v1 approved/ }).check();
+    await page.screenshot({ path: join(artifacts, 'training-task.png') });
     await page.getByRole('button', { name: 'Next' }).click();
+    // The folder and split are kept; the count belongs to the old choice and is taken again.
+    await page.getByRole('button', { name: 'Count the data' }).click();
     await page.getByTestId('class-balance').waitFor();
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByLabel('Epochs').fill('3');

@@ -86,11 +86,15 @@ describe('the training wizard', () => {
       optimizer: FAST_SETTINGS.optimizer,
       views: FAST_SETTINGS.views,
     });
-    expect(startParams({ ...initialWizard })).toMatchObject({ symptomSet: 'dermoscopy', fromReviews: true });
+    expect(startParams({ ...initialWizard, symptoms: { kind: 'stored', id: 7 } })).toMatchObject({
+      symptomSetVersionId: 7,
+      fromReviews: true,
+    });
   });
 
   it('holds each step until its inputs are complete and the data was counted for these very inputs', () => {
     expect(stepProblems({ ...ready, symptoms: { kind: 'file', path: ' ' } }, 1)).toHaveLength(1);
+    expect(stepProblems({ ...ready, symptoms: { kind: 'none' } }, 1)).toEqual(['Choose an approved symptom set.']);
     expect(stepProblems(ready, 1)).toEqual([]);
     expect(stepProblems(ready, 2)[0]).toMatch(/Count the data/);
     const preview = {

@@ -5,12 +5,9 @@
 import type { Params, TrainingPreview } from '@shared/contract';
 
 export type WizardStep = 1 | 2 | 3 | 4 | 5;
-export type BuiltinSet = 'chest-xray' | 'dermoscopy';
 
-export const BUILTIN_SETS: Record<BuiltinSet, { title: string; classes: string }> = {
-  'chest-xray': { title: 'Pediatric chest X-ray', classes: 'normal lung · pneumonia' },
-  dermoscopy: { title: 'Dermoscopy', classes: 'melanoma · nevus' },
-};
+/** Which symptoms the version builds on: an approved version of the store, or a JSON file (approved on start). */
+export type SymptomChoice = { kind: 'none' } | { kind: 'stored'; id: number } | { kind: 'file'; path: string };
 
 export interface TrainSettings {
   epochs: number;
@@ -42,7 +39,7 @@ export const FAST_SETTINGS: TrainSettings = {
 
 export interface WizardState {
   step: WizardStep;
-  symptoms: { kind: 'builtin'; id: BuiltinSet } | { kind: 'file'; path: string };
+  symptoms: SymptomChoice;
   task: string;
   source: 'reviews' | 'folder';
   folder: string;
@@ -58,7 +55,7 @@ export interface WizardState {
 
 export const initialWizard: WizardState = {
   step: 1,
-  symptoms: { kind: 'builtin', id: 'dermoscopy' },
+  symptoms: { kind: 'none' },
   task: '',
   source: 'reviews',
   folder: '',
@@ -70,8 +67,10 @@ export const initialWizard: WizardState = {
   runId: null,
 };
 
-export function symptomParams(s: WizardState): Pick<Params<'training.start'>, 'symptomSet' | 'symptomsPath'> {
-  return s.symptoms.kind === 'builtin' ? { symptomSet: s.symptoms.id } : { symptomsPath: s.symptoms.path.trim() };
+export function symptomParams(s: WizardState): Pick<Params<'training.start'>, 'symptomSetVersionId' | 'symptomsPath'> {
+  if (s.symptoms.kind === 'stored') return { symptomSetVersionId: s.symptoms.id };
+  if (s.symptoms.kind === 'file') return { symptomsPath: s.symptoms.path.trim() };
+  return {};
 }
 
 export function dataParams(s: WizardState): Params<'training.preview'> {
@@ -102,8 +101,10 @@ export function startParams(s: WizardState): Params<'training.start'> {
 /** Problems that keep a step from going on, in words; empty when it may. */
 export function stepProblems(s: WizardState, step: WizardStep): string[] {
   const out: string[] = [];
+  if (step === 1 && s.symptoms.kind === 'none') out.push('Choose an approved symptom set.');
   if (step === 1 && s.symptoms.kind === 'file' && !s.symptoms.path.trim())
     out.push('Give the path of the symptom set file.');
+  if (step === 2 && s.symptoms.kind === 'none') out.push('Choose an approved symptom set first.');
   if (step === 2) {
     if (s.source === 'folder' && !s.folder.trim()) out.push('Give the path of the labelled folder.');
     if (!s.preview || s.previewKey !== dataKey(s)) out.push('Count the data first (it checks the folder or reviews).');
