@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/main/engine/imaging/decode';
 import type { DecodedImage } from '../../src/main/engine/imaging/decoded-image';
-import { encodeFrame, type Encoder } from './helpers/codec-encode';
+import { encodeFrame, loadEncoders, type Encoder } from './helpers/codec-encode';
 import { TS, writeDicom } from './helpers/dicom-file';
 import { imageElements, nativePixelData, pattern, rgbPattern, sampleBytes } from './helpers/image-spec';
 import { flatBlockJpeg, flatBlockPixels } from './helpers/jpeg-extended';
@@ -222,4 +222,28 @@ describe('lossy compressed syntaxes decode within their tolerance', () => {
     const k = kind('8-bit');
     await expectDecodes(await compressedFile(k, TS.jpegExtended, 'jpeg-baseline'), k, 12);
   });
+});
+
+describe('files written by another implementation (dcmjs Transcoder) decode the same', () => {
+  // dcmjs writes its own meta header, offset tables and element order; only the pixels are compared.
+  const cases: [string, string, string, number][] = [
+    ['Implicit VR Little Endian', TS.implicitLE, '16-bit (12 stored)', 0],
+    ['Explicit VR Big Endian', TS.explicitBE, 'signed 16-bit', 0],
+    ['RLE Lossless', TS.rle, 'RGB 8-bit', 0],
+    ['JPEG Lossless SV1', TS.jpegLosslessSV1, '16-bit (12 stored)', 0],
+    ['JPEG-LS Lossless', TS.jpegLsLossless, 'signed 16-bit', 0],
+    ['JPEG 2000 Lossless', TS.j2kLossless, 'RGB 8-bit', 0],
+    ['JPEG-LS Near-Lossless (Transcoder defaults), within 10', TS.jpegLsNearLossless, '8-bit', 10],
+    ['JPEG Baseline (Transcoder defaults, a noisy image), within 40', TS.jpegBaseline, '8-bit', 40],
+  ];
+  for (const [label, syntax, name, tolerance] of cases) {
+    it(`${label}, ${name}`, async () => {
+      const { Transcoder } = await loadEncoders();
+      const k = kind(name);
+      const source = nativeFile(k, TS.explicitLE);
+      const transcoder = new Transcoder(source.buffer.slice(source.byteOffset, source.byteOffset + source.byteLength));
+      transcoder.transcode(syntax);
+      await expectDecodes(new Uint8Array(transcoder.getDicomPart10()), k, tolerance);
+    });
+  }
 });
