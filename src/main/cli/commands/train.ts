@@ -8,6 +8,8 @@ import { listReviewedImages } from '../../engine/store/reviewed-images';
 import { optimizerNames, type OptimizerName } from '../../engine/training/optimizer';
 import { runTraining, type TrainingOutcome } from '../../engine/training/run-training';
 import { defaultTrainOptions } from '../../engine/training/trainer';
+import { scheduleNames, scheduleOptions, type ScheduleName } from '../../engine/training/schedules';
+import { textBackendChoices, type TextBackendChoice } from '../../engine/training/text-backprop';
 import { aggregates, methods, type Aggregate, type Method } from '../../engine/vip/config';
 import { openModelOrDefault } from '../../engine/vip/model-choice';
 import { writePromptFile } from '../../engine/vip/prompt-file';
@@ -65,6 +67,8 @@ interface TrainFlags {
   valFraction: number;
   test: boolean;
   inProcess?: boolean;
+  schedule: ScheduleName;
+  textBackend: TextBackendChoice;
 }
 
 /** Progress lines on stderr: each phase change and epoch, and training steps at most every two seconds. */
@@ -150,6 +154,7 @@ function trainJson(o: TrainingOutcome, out: string) {
     runner: o.runner,
     tfjsBackend: r.tfjsBackend,
     executionProvider: r.executionProvider,
+    textBackend: r.textBackend ?? null,
     peakRssBytes: r.peakRssBytes,
   };
 }
@@ -205,6 +210,16 @@ export function registerTrainCommand(program: Command): void {
     .option('--seed <n>', 'random seed', wholeNumber(0, 2 ** 31 - 1), d.seed)
     .option('--val-fraction <x>', 'held out from train when there is no val split', nonNegativeNumber, 0.1)
     .option('--no-test', 'do not evaluate the test split')
+    .addOption(
+      new Option('--schedule <name>', "exact: the authors'; fast: the context updated every 8 steps (see README)")
+        .choices(scheduleNames)
+        .default('exact'),
+    )
+    .addOption(
+      new Option('--text-backend <name>', 'what runs the frozen text tower while training (auto: the faster here)')
+        .choices(textBackendChoices)
+        .default('auto'),
+    )
     .addOption(new Option('--in-process', 'train on the calling thread instead of a worker thread').hideHelp())
     .action(
       action(async (ctx, flags: TrainFlags) => {
@@ -256,6 +271,8 @@ export function registerTrainCommand(program: Command): void {
                 warmupEpochs: flags.warmupEpochs,
                 warmupLr: flags.warmupLr,
                 seed: flags.seed,
+                ...scheduleOptions(flags.schedule),
+                textBackend: flags.textBackend,
               },
               views: flags.views,
               valFraction: flags.valFraction,
