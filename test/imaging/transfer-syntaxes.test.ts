@@ -241,7 +241,7 @@ describe('files written by another implementation (dcmjs Transcoder) decode the 
       const { Transcoder } = await loadEncoders();
       const k = kind(name);
       const source = nativeFile(k, TS.explicitLE);
-      const transcoder = new Transcoder(source.buffer.slice(source.byteOffset, source.byteOffset + source.byteLength));
+      const transcoder = new Transcoder(Uint8Array.from(source).buffer);
       transcoder.transcode(syntax);
       await expectDecodes(new Uint8Array(transcoder.getDicomPart10()), k, tolerance);
     });
