@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VipError } from '../../src/shared/errors';
-import { generateSymptoms, type GenerationProgress } from '../../src/main/engine/symptoms/generator';
+import { generateSymptoms, intersect, type GenerationProgress } from '../../src/main/engine/symptoms/generator';
 import { composeGrids, imagesFromFolder } from '../../src/main/engine/symptoms/image-grids';
 import { createChatClient } from '../../src/main/engine/symptoms/llm-client';
 import { PhraseMatcher } from '../../src/main/engine/symptoms/phrase-matching';
@@ -106,10 +106,10 @@ describe('stage 1 and stage 2 together', () => {
     const [spot, stripes] = record.perClass;
     expect(spot?.stage2?.minSupport).toBe(2);
     expect(spot?.stage2?.recurring).toEqual([
-      { text: 'bright round disc', grids: [1, 2, 3] },
-      { text: 'dark background', grids: [1, 3] },
-      { text: 'sharp circular edges', grids: [1, 2] },
-      { text: 'grainy noise', grids: [1, 2] },
+      { text: 'bright round disc', grids: [1, 2, 3], variants: ['bright round disc', 'a bright disc that is round'] },
+      { text: 'dark background', grids: [1, 3], variants: ['dark background'] },
+      { text: 'sharp circular edges', grids: [1, 2], variants: ['sharp circular edges', 'sharp edge of a circle'] },
+      { text: 'grainy noise', grids: [1, 2], variants: ['grainy noise'] },
     ]);
     expect(spot?.kept).toEqual(['a bright round disc on a dark background', 'a sharp circular edge']);
     expect(spot?.dropped).toEqual([
@@ -162,6 +162,25 @@ describe('stage 1 and stage 2 together', () => {
       'validate',
     ]);
     expect(progress.at(-1)).toMatchObject({ done: 8, total: 9 });
+  });
+});
+
+describe('intersection', () => {
+  it('a stage 1 feature is confirmed by any wording of a recurring feature, and ranked by its support', () => {
+    const recurring = [
+      { text: 'repeating lines', grids: [1, 2, 3], variants: ['repeating lines'] },
+      { text: 'bright round disc', grids: [1, 2], variants: ['bright round disc', 'pale halo around the disc'] },
+    ];
+    const result = intersect(
+      ['a pale halo', 'a pattern of repeating lines', 'a blue tint'],
+      recurring,
+      new PhraseMatcher(null),
+      () => null,
+    );
+    expect(result.ranked).toEqual(['a pattern of repeating lines', 'a pale halo']);
+    expect(result.dropped).toEqual([
+      { text: 'a blue tint', reason: 'not confirmed by the images (no recurring stage 2 feature matches it)' },
+    ]);
   });
 });
 

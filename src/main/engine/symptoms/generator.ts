@@ -76,6 +76,8 @@ export interface RecurringFeature {
   text: string;
   /** Grids (1-based) that showed it. */
   grids: number[];
+  /** Every wording of it across the grids (the first is `text`). */
+  variants: string[];
 }
 
 export interface ClassGeneration {
@@ -333,9 +335,8 @@ export function recurringFeatures(perGrid: readonly string[][], matcher: PhraseM
     }
   });
   return groups
-    .map((g) => ({ text: g.text, grids: [...g.grids].sort((a, b) => a - b), members: g.members }))
-    .sort((a, b) => b.grids.length - a.grids.length)
-    .map(({ text, grids }) => ({ text, grids }));
+    .map((g) => ({ text: g.text, grids: [...g.grids].sort((a, b) => a - b), variants: [...new Set(g.members)] }))
+    .sort((a, b) => b.grids.length - a.grids.length);
 }
 
 /**
@@ -357,7 +358,7 @@ export function intersect(
       dropped.push({ text, reason: problem });
       return;
     }
-    const matches = recurring.filter((f) => matcher.sameFeature(text, f.text));
+    const matches = recurring.filter((f) => f.variants.some((v) => matcher.sameFeature(text, v)));
     if (matches.length === 0) {
       dropped.push({ text, reason: 'not confirmed by the images (no recurring stage 2 feature matches it)' });
       return;
