@@ -94,4 +94,22 @@ describe('training and approval', () => {
       engine.call('training.start', { dataset: join(root, 'ds'), symptomSet: 'dermoscopy', epochs: 1 }),
     ).rejects.toThrow(/symptom set "builtin:dermoscopy" v1 \(id \d+\) is not approved/);
   });
+
+  it('training.start refuses a stored version nobody approved', async () => {
+    const draft = engine.store.transaction(
+      () =>
+        importSymptomSetVersion(engine.store.db, {
+          name: 'draft via the wizard',
+          task: 'shapes',
+          classesJson: symptomSetText(parseSymptomSet({ ...syntheticSymptoms, striped: ['thin parallel lines'] })),
+          approvedBy: null,
+          provenance: { kind: 'edited', createdBy: 'someone' },
+        }).version,
+    );
+    const runsBefore = engine.store.trainingRuns.list().length;
+    await expect(
+      engine.call('training.start', { dataset: join(root, 'ds'), symptomSetVersionId: draft.id, epochs: 1 }),
+    ).rejects.toThrow(`symptom set "draft via the wizard" v1 (id ${draft.id}) is not approved`);
+    expect(engine.store.trainingRuns.list()).toHaveLength(runsBefore);
+  });
 });
