@@ -165,10 +165,19 @@ export async function trainingSetup(pkg: ModelPackage): Promise<TrainingSetup> {
   };
 }
 
-/** Seconds per training step of each engine, from the trainer's own step events (first step = warm-up). */
-async function stepSeconds(head: ViPHead, text: TextBackprop | null, steps: number, batch: number): Promise<number> {
+/**
+ * Median seconds per training step, from the trainer's own step events, after `warm` steps (kernels compiled,
+ * buffers allocated, the JIT warm).
+ */
+async function stepSeconds(
+  head: ViPHead,
+  text: TextBackprop | null,
+  steps: number,
+  batch: number,
+  warm: number,
+): Promise<number> {
   const d = head.embedDim;
-  const data = benchFeatures((steps + 1) * batch, d, head.classes.length, 'steps');
+  const data = benchFeatures((steps + warm + 1) * batch, d, head.classes.length, 'steps');
   const stamps: number[] = [];
   await trainHead({
     head,
@@ -177,7 +186,7 @@ async function stepSeconds(head: ViPHead, text: TextBackprop | null, steps: numb
     text,
     onStep: () => stamps.push(performance.now()),
   });
-  const gaps = stamps.slice(1).map((t, i) => (t - (stamps[i] as number)) / 1000);
+  const gaps = stamps.slice(warm + 1).map((t, i) => (t - (stamps[i + warm] as number)) / 1000);
   return median(gaps);
 }
 
@@ -187,16 +196,17 @@ export async function stepPhase(ctx: PhaseContext): Promise<Measured<'trainingSt
   const batch = 32;
   try {
     const { head } = setup;
-    const steps = ctx.heavy ? 5 : 20;
+    const steps = ctx.heavy ? 6 : 40;
+    const warm = ctx.heavy ? 2 : 10;
     const onnx = await createOnnxTextBackprop(ctx.pkg.manifest.architecture, setup.weights);
     let onnxSeconds: number;
     try {
-      onnxSeconds = await stepSeconds(head, onnx, steps, batch);
+      onnxSeconds = await stepSeconds(head, onnx, steps, batch, warm);
     } finally {
       await onnx.dispose();
     }
-    const tfjsSteps = ctx.heavy ? 3 : 20;
-    const tfjsSeconds = await stepSeconds(head, null, tfjsSteps, batch);
+    const tfjsSteps = ctx.heavy ? 3 : 40;
+    const tfjsSeconds = await stepSeconds(head, null, tfjsSteps, batch, ctx.heavy ? 1 : warm);
     const auto = await chooseTextEngine({
       choice: 'auto',
       head,
