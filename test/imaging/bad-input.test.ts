@@ -5,7 +5,7 @@
 import { crc32, deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/main/engine/imaging/decode';
-import { probeImage } from '../../src/main/engine/imaging/probe';
+import { PROBE_DECODE_PIXELS, probeImage } from '../../src/main/engine/imaging/probe';
 import { PIXEL_BUDGET } from '../../src/main/engine/imaging/pixel-budget';
 import { encodeFrame } from './helpers/codec-encode';
 import { concat, TS, writeDicom } from './helpers/dicom-file';
@@ -125,6 +125,28 @@ describe('broken files', () => {
     });
     const img = await decodeImage(good);
     expect(img.kind === 'gray' && Array.from(img.values)).toEqual(values);
+  });
+
+  it('checks large compressed frames at import by their codestream start, and decodes them on display', async () => {
+    // Above PROBE_DECODE_PIXELS the import only looks at the start of the frame.
+    const large = (frame: Uint8Array) =>
+      writeDicom(imageElements({ rows: 1024, columns: 1025, bitsStored: 12 }), {
+        syntax: TS.j2kLossless,
+        encapsulated: { frames: [frame] },
+      });
+    expect(1024 * 1025).toBeGreaterThan(PROBE_DECODE_PIXELS);
+    const garbage = large(new Uint8Array(64).fill(7));
+    await expect(probeImage(garbage)).rejects.toMatchObject({
+      code: 'bad_input',
+      message: expect.stringMatching(/^the JPEG 2000 Lossless pixel data of frame 1 is not a JPEG 2000 codestream/),
+    });
+    await expect(decodeImage(garbage)).rejects.toMatchObject({ code: 'bad_input' });
+    const startsRight = large(concat([new Uint8Array([0xff, 0x4f, 0xff, 0x51]), new Uint8Array(60).fill(7)]));
+    await expect(probeImage(startsRight)).resolves.toMatchObject({ width: 1025, height: 1024 });
+    await expect(decodeImage(startsRight)).rejects.toMatchObject({
+      code: 'bad_input',
+      message: expect.stringMatching(/^cannot decode the JPEG 2000 Lossless pixel data of frame 1: /),
+    });
   });
 
   it('refuses a corrupt deflate stream', async () => {

@@ -6,6 +6,7 @@
 import type { DataSet } from 'dicom-parser';
 import { badInput } from '@shared/errors';
 import { decodeCompressedFrame } from './codecs';
+import { assertCodestreamStart } from './codestream-check';
 import { hasPixelData, readDicomAttributes, type DicomAttributes } from './dicom-attributes';
 import {
   assertNativePixelDataComplete,
@@ -116,7 +117,7 @@ export async function decodeDicomFrame(d: OpenedDicom, frame: number): Promise<D
   }
   const lut = modalityLut(ds, signed);
   const toModality = modalityTransform(a, lut);
-  for (let i = 0; i < stored.length; i++) stored[i] = toModality(stored[i]!);
+  applyModality(stored, a, lut);
   const gray: GrayImage = {
     kind: 'gray',
     width,
@@ -130,6 +131,15 @@ export async function decodeDicomFrame(d: OpenedDicom, frame: number): Promise<D
     paddingValue: a.pixelPaddingValue === null ? null : toModality(a.pixelPaddingValue),
   };
   return gray;
+}
+
+/** Frame `frame`'s compressed bytes checked for the start of a codestream, without decoding (see codestream-check). */
+export function checkCompressedFrame(d: OpenedDicom, frame: number): void {
+  const { attrs: a, dataSet: ds, syntax } = d;
+  if (syntax.encoding === 'native') return;
+  const encoded = encapsulatedFrameBytes(ds, a, frame, syntax.encoding);
+  const segments = a.samplesPerPixel * Math.ceil(a.bitsAllocated / 8);
+  assertCodestreamStart(encoded, syntax, segments, `frame ${frame + 1}`);
 }
 
 async function frameSamples(d: OpenedDicom, frame: number): Promise<{ data: Uint8Array; layout: SampleLayout }> {
@@ -168,6 +178,18 @@ async function frameSamples(d: OpenedDicom, frame: number): Promise<{ data: Uint
   // Codecs return full-resolution, interleaved samples in the low bits.
   const layout = { ...base, shift: 0, planar: false, packed422: false, photometric: decoded.photometricInterpretation };
   return { data: decoded.data, layout };
+}
+
+/** Stored values to modality values in place (the loop runs over every pixel: no call per pixel for rescale). */
+function applyModality(values: Float32Array, a: DicomAttributes, lut: Lut | null): void {
+  if (lut) {
+    for (let i = 0; i < values.length; i++) values[i] = lookUp(lut, values[i]!);
+    return;
+  }
+  const slope = a.rescaleSlope === 0 ? 1 : a.rescaleSlope;
+  const intercept = a.rescaleIntercept;
+  if (slope === 1 && intercept === 0) return;
+  for (let i = 0; i < values.length; i++) values[i] = values[i]! * slope + intercept;
 }
 
 /** Stored value to modality value: the Modality LUT when present, else rescale slope and intercept. */

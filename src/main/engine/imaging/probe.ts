@@ -1,13 +1,13 @@
 /**
  * What an incoming file is: its format, size in pixels, frames and (for DICOM) the attributes kept.
  * Everything wrong with a file becomes a one-line badInput naming the problem (the importer adds the path): the header
- * is checked, and the first frame of compressed DICOM and a small version of an ordinary image are decoded, so a
- * corrupt file is refused at import rather than failing later on display.
+ * is checked, and the first frame of compressed DICOM (up to PROBE_DECODE_PIXELS) and a small version of an ordinary
+ * image are decoded, so a corrupt file is refused at import rather than failing later on display.
  */
 import sharp from 'sharp';
 import { badInput, VipError } from '@shared/errors';
 import { readPatientId, type DicomAttributes } from './dicom-attributes';
-import { decodeDicomFrame, openDicom } from './dicom-image';
+import { checkCompressedFrame, decodeDicomFrame, openDicom } from './dicom-image';
 import {
   detectFormat,
   DICOM_EXT,
@@ -21,6 +21,13 @@ import { PIXEL_BUDGET } from './pixel-budget';
 import { firstLine, rasterMetadata } from './raster-image';
 
 export { firstLine };
+
+/**
+ * Compressed frames up to this size (CT and MR slices, ultrasound, most secondary captures) are decoded at import, so
+ * a corrupt one is refused then. Larger ones (radiographs, mammograms) are only checked for a valid codestream start:
+ * decoding a 2k x 2k JPEG 2000 frame takes seconds in WebAssembly, and the viewer decodes it when shown anyway.
+ */
+export const PROBE_DECODE_PIXELS = 1024 * 1024;
 
 export interface ImageProbe {
   mediaType: string;
@@ -75,7 +82,8 @@ async function probeDicom(bytes: Uint8Array, layout: DicomLayout): Promise<Image
   const attrs = dicom.attrs;
   if (dicom.syntax.encoding !== 'native') {
     try {
-      await decodeDicomFrame(dicom, 0);
+      if (attrs.rows * attrs.columns <= PROBE_DECODE_PIXELS) await decodeDicomFrame(dicom, 0);
+      else checkCompressedFrame(dicom, 0);
     } catch (err) {
       if (err instanceof VipError) throw err;
       throw badInput(`DICOM pixel data is unreadable: ${firstLine(err)}`);

@@ -64,9 +64,30 @@ export function applyWindow(x: number, w: Window): number {
 /** Display bytes through a window; MONOCHROME1 (or a user's invert) flips them afterwards. */
 export function windowToBytes(values: ArrayLike<number>, w: Window, invert: boolean): Uint8Array {
   const out = new Uint8Array(values.length);
+  if (w.fn === 'SIGMOID') {
+    for (let i = 0; i < values.length; i++) {
+      const y = Math.round(applyWindow(values[i]!, w));
+      out[i] = invert ? 255 - y : y;
+    }
+    return out;
+  }
+  // LINEAR and LINEAR_EXACT are y = x * scale + offset between two thresholds: the same arithmetic as applyWindow,
+  // hoisted out of the loop (this runs over every pixel of every rendered frame).
+  const exact = w.fn === 'LINEAR_EXACT';
+  const low = exact ? w.center - w.width / 2 : w.center - 0.5 - (w.width - 1) / 2;
+  const high = exact ? w.center + w.width / 2 : w.center - 0.5 + (w.width - 1) / 2;
+  const shift = exact ? -w.center : 0.5 - w.center;
+  const divisor = exact ? w.width : w.width - 1;
+  const black = invert ? 255 : 0;
+  const white = invert ? 0 : 255;
   for (let i = 0; i < values.length; i++) {
-    const y = Math.round(applyWindow(values[i]!, w));
-    out[i] = invert ? 255 - y : y;
+    const x = values[i]!;
+    if (x <= low) out[i] = black;
+    else if (x > high) out[i] = white;
+    else {
+      const y = Math.round(((x + shift) * 255) / divisor + 127.5);
+      out[i] = invert ? 255 - y : y;
+    }
   }
   return out;
 }
