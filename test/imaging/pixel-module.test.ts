@@ -97,23 +97,23 @@ describe('modality transform', () => {
     expect(gray(img)).toEqual([-2100, -148, -100, 1040, 65434, -65636]);
   });
 
-  it('uses the Modality LUT Sequence instead of rescale, clamping inputs outside the table', async () => {
+  it('uses the Modality LUT Sequence instead of rescale, clamping inputs outside the table, in any syntax', async () => {
     // Descriptor: 4 entries, first mapped 10, 16 bits. Table 100, 200, 400, 800.
     // stored 9 -> below -> 100; 10 -> 100; 12 -> 400; 13 -> 800; 50 -> above -> 800
     const lut: DicomElement[] = [
       { tag: 0x00283002, vr: 'US', value: [4, 10, 16] },
       { tag: 0x00283006, vr: 'OW', value: new Uint16Array([100, 200, 400, 800]) },
     ];
-    const img = await decodeImage(
-      file({
+    for (const syntax of [TS.explicitLE, TS.implicitLE, TS.explicitBE]) {
+      const spec: ImageSpec = {
         rows: 1,
         columns: 5,
         rescaleSlope: '7', // ignored: the LUT replaces it
         pixelData: nativePixelData([9, 10, 12, 13, 50]),
         extra: [{ tag: 0x00283000, vr: 'SQ', value: [lut] }],
-      }),
-    );
-    expect(gray(img)).toEqual([100, 100, 400, 800, 800]);
+      };
+      expect(gray(await decodeImage(file(spec, { syntax }))), syntax).toEqual([100, 100, 400, 800, 800]);
+    }
   });
 });
 
@@ -210,26 +210,36 @@ describe('photometric interpretations', () => {
     expect(rgb(img)).toEqual(expected.map((v) => Math.min(255, Math.max(0, Math.round(v)))));
   });
 
-  const paletteFile = (bits: 8 | 16, entries: number[][], first: number, stored: number[], packed: boolean) => {
+  const paletteFile = (
+    bits: 8 | 16,
+    entries: number[][],
+    first: number,
+    stored: number[],
+    packed: boolean,
+    syntax: string = TS.explicitLE,
+  ) => {
     const channel = (c: number): number[] => entries.map((e) => e[c]!);
     const data = (values: number[]): Uint16Array | Uint8Array =>
       packed ? Uint8Array.from(values) : Uint16Array.from(values);
     const descriptor = (tag: number): DicomElement => ({ tag, vr: 'US', value: [entries.length, first, bits] });
-    return file({
-      rows: 1,
-      columns: stored.length,
-      bitsAllocated: 8,
-      photometric: 'PALETTE COLOR',
-      pixelData: nativePixelData(stored, 8),
-      extra: [
-        descriptor(0x00281101),
-        descriptor(0x00281102),
-        descriptor(0x00281103),
-        { tag: 0x00281201, vr: 'OW', value: data(channel(0)) },
-        { tag: 0x00281202, vr: 'OW', value: data(channel(1)) },
-        { tag: 0x00281203, vr: 'OW', value: data(channel(2)) },
-      ],
-    });
+    return file(
+      {
+        rows: 1,
+        columns: stored.length,
+        bitsAllocated: 8,
+        photometric: 'PALETTE COLOR',
+        pixelData: nativePixelData(stored, 8),
+        extra: [
+          descriptor(0x00281101),
+          descriptor(0x00281102),
+          descriptor(0x00281103),
+          { tag: 0x00281201, vr: 'OW', value: data(channel(0)) },
+          { tag: 0x00281202, vr: 'OW', value: data(channel(1)) },
+          { tag: 0x00281203, vr: 'OW', value: data(channel(2)) },
+        ],
+      },
+      { syntax },
+    );
   };
 
   it('maps PALETTE COLOR through 8-bit tables (entries packed two per word), clamping outside the table', async () => {
@@ -244,14 +254,16 @@ describe('photometric interpretations', () => {
     expect(rgb(img)).toEqual([255, 0, 0, 0, 255, 0, 10, 20, 30, 255, 0, 0, 10, 20, 30]);
   });
 
-  it('maps PALETTE COLOR through 16-bit tables, scaled to 8 bits', async () => {
+  it('maps PALETTE COLOR through 16-bit tables, scaled to 8 bits, in any byte order', async () => {
     // 65535 -> 255, 32896 -> 128, 0 -> 0, 257 -> 1
     const entries = [
       [65535, 0, 257],
       [32896, 65535, 0],
     ];
-    const img = await decodeImage(paletteFile(16, entries, 0, [0, 1], false));
-    expect(rgb(img)).toEqual([255, 0, 1, 128, 255, 0]);
+    for (const syntax of [TS.explicitLE, TS.implicitLE, TS.explicitBE]) {
+      const img = await decodeImage(paletteFile(16, entries, 0, [0, 1], false, syntax));
+      expect(rgb(img), syntax).toEqual([255, 0, 1, 128, 255, 0]);
+    }
   });
 });
 

@@ -145,7 +145,8 @@ describe('lossless compressed syntaxes decode exactly', () => {
     ['JPEG Lossless, predictor 6', TS.jpegLossless, 'jpeg-lossless', { predictor: 6 }, kinds.map((k) => k.name)],
     ['JPEG-LS Lossless', TS.jpegLsLossless, 'jpeg-ls', {}, kinds.map((k) => k.name)],
     ['JPEG 2000 Lossless', TS.j2kLossless, 'j2k', {}, kinds.map((k) => k.name)],
-    ['HTJ2K Lossless', TS.htj2kLossless, 'htj2k', {}, ['16-bit (12 stored)', '8-bit']],
+    ['HTJ2K Lossless', TS.htj2kLossless, 'htj2k', {}, ['16-bit (12 stored)', '8-bit', 'RGB 8-bit']],
+    ['JPEG XL Lossless', TS.jpegXlLossless, 'jpeg-xl', {}, ['16-bit (12 stored)', '8-bit', 'RGB 8-bit']],
   ];
   for (const [label, syntax, encoder, params, names] of lossless) {
     for (const name of names) {
@@ -155,6 +156,25 @@ describe('lossless compressed syntaxes decode exactly', () => {
       });
     }
   }
+});
+
+it('RLE colour reads the same whatever PlanarConfiguration says (RLE segments are always planes)', async () => {
+  const k = kind('RGB 8-bit');
+  const format = {
+    width: W,
+    height: H,
+    bitsAllocated: 8,
+    bitsStored: 8,
+    samplesPerPixel: 3,
+    pixelRepresentation: 0,
+    photometric: 'RGB',
+  };
+  const frames = await Promise.all(k.frames.map((f) => encodeFrame('rle', sampleBytes(f, 8), format)));
+  const file = writeDicom(imageElements({ ...spec(k), planarConfiguration: 1 }), {
+    syntax: TS.rle,
+    encapsulated: { frames },
+  });
+  await expectDecodes(file, k);
 });
 
 describe('lossy compressed syntaxes decode within their tolerance', () => {

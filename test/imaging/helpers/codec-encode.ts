@@ -61,6 +61,7 @@ export async function encodeFrame(
     j2k: () => NativeCodecs.encodeJpeg2000(ctx, { lossy: false }),
     'j2k-lossy': () => NativeCodecs.encodeJpeg2000(ctx, { lossy: true, rate: 10, ...params }),
     htj2k: () => NativeCodecs.encodeHtJpeg2000(ctx, { lossy: false }),
+    'jpeg-xl': () => NativeCodecs.encodeJpegXl(ctx, { lossy: false }),
   };
   const encoded = encoders[encoder]().getEncodedBuffer();
   if (!encoded) throw new Error(`${encoder} produced nothing`);

@@ -20,6 +20,7 @@ export const TS = {
   j2kLossless: '1.2.840.10008.1.2.4.90',
   j2k: '1.2.840.10008.1.2.4.91',
   htj2kLossless: '1.2.840.10008.1.2.4.201',
+  jpegXlLossless: '1.2.840.10008.1.2.4.110',
 } as const;
 
 /**
