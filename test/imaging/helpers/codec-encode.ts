@@ -21,7 +21,7 @@ export function loadEncoders(): Promise<CodecsModule> {
 }
 
 export type Encoder =
-  'rle' | 'jpeg-baseline' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg-ls-near' | 'j2k' | 'j2k-lossy' | 'htj2k';
+  'rle' | 'jpeg-baseline' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg-ls-near' | 'j2k' | 'j2k-lossy' | 'htj2k' | 'jpeg-xl';
 
 export interface FrameFormat {
   width: number;
