@@ -248,7 +248,7 @@ describe('registry', () => {
     expect(existsSync(join(models, 'demo'))).toBe(false);
   });
 
-  it('defaultPackageId prefers real weights, else the demo; damaged packages are listed, not chosen', async () => {
+  it('defaultPackageId prefers real weights, else the demo, else any usable package; damaged packages are listed, not chosen', async () => {
     const folder = writeTinyHfFolder(join(root, 'hf-registry'));
     const { importHuggingFaceFolder } = await import('../../src/main/engine/model/import');
     await importHuggingFaceFolder(folder, models, { id: 'zz-real' });
@@ -259,7 +259,8 @@ describe('registry', () => {
     expect(broken?.ok).toBe(false);
     await removeModel(models, 'aa-broken');
     await removeModel(models, 'zz-real');
-    expect(await defaultPackageId(models)).toBe('demo');
+    // Neither real weights nor `demo` installed: the one usable package, never a missing id.
+    expect(await defaultPackageId(models)).toBe('another');
     expect(readdirSync(models)).toEqual(['another']);
   });
 

@@ -385,7 +385,8 @@ async function stampIsCurrent(dir: string, manifest: PackageManifest): Promise<b
   for (const name of Object.keys(manifest.files)) {
     const s = await stat(join(dir, name));
     const known = stamp.files?.[name];
-    if (!known || known.bytes !== s.size || known.mtimeMs !== Math.trunc(s.mtimeMs)) return false;
+    // Within a millisecond: tools that preserve times (cp -p, tar, utimes with a Date) round sub-millisecond parts.
+    if (!known || known.bytes !== s.size || Math.abs(known.mtimeMs - Math.trunc(s.mtimeMs)) > 1) return false;
   }
   return true;
 }
