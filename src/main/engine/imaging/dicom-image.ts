@@ -14,24 +14,26 @@ import {
   isSubsampled422,
   nativeFrameBytes,
 } from './dicom-frame-bytes';
-import { lookUp, modalityLut, palette, voiLuts, type Lut } from './dicom-luts';
+import { modalityLut, paletteToRgb, voiLuts } from './dicom-luts';
 import { parseDicomBytes } from './dicom-parse';
 import { rgbFromSamples, storedValues, type SampleLayout } from './dicom-samples';
-import type { DecodedImage, GrayImage, WindowPreset } from './decoded-image';
+import type { DecodedImage, GrayImage } from './decoded-image';
 import type { DicomLayout } from './formats';
 import { noPixelDataMessage } from './non-image-objects';
 import { assertWithinPixelBudget } from './pixel-budget';
+import { applyModality, modalityTransform } from './modality';
+import { photometric, unsupportedReason } from './pixel-support';
 import { transferSyntax, transferSyntaxLabel, type TransferSyntax } from './transfer-syntax';
-import { usableWindow, voiFunction } from './voi';
+import { voiFunction } from './voi';
+import { windowPresets } from './window-presets';
+
+export { windowPresets };
 
 export interface OpenedDicom {
   dataSet: DataSet;
   attrs: DicomAttributes;
   syntax: TransferSyntax;
 }
-
-const GRAY = new Set(['MONOCHROME1', 'MONOCHROME2', 'PALETTE COLOR']);
-const COLOUR = new Set(['RGB', 'YBR_FULL', 'YBR_FULL_422', 'YBR_PARTIAL_422', 'YBR_ICT', 'YBR_RCT']);
 
 /** Parses and checks everything that can be checked without decoding pixels; throws one-line badInput errors. */
 export function openDicom(bytes: Uint8Array, layout: DicomLayout): OpenedDicom {
@@ -61,40 +63,6 @@ export function openDicom(bytes: Uint8Array, layout: DicomLayout): OpenedDicom {
   if (syntax.encoding === 'native') assertNativePixelDataComplete(attrs, dataSet);
   return { dataSet, attrs, syntax };
 }
-
-/** Why the pixel description cannot be decoded, or null when it can. */
-function unsupportedReason(a: DicomAttributes, syntax: TransferSyntax): string | null {
-  const compressed = syntax.encoding !== 'native';
-  if (compressed !== a.encapsulated) {
-    return compressed
-      ? `DICOM pixel data is not encapsulated, but the transfer syntax ${transferSyntaxLabel(syntax.uid)} compresses it`
-      : `DICOM pixel data is encapsulated, but the transfer syntax ${transferSyntaxLabel(syntax.uid)} is uncompressed`;
-  }
-  if (a.samplesPerPixel !== 1 && a.samplesPerPixel !== 3)
-    return `DICOM SamplesPerPixel ${a.samplesPerPixel} is not supported`;
-  const allowedBits = compressed ? [8, 16] : a.samplesPerPixel === 1 ? [1, 8, 16, 32] : [8, 16];
-  if (!allowedBits.includes(a.bitsAllocated)) {
-    return `DICOM BitsAllocated ${a.bitsAllocated} is not supported for this image (${allowedBits.join(', ')})`;
-  }
-  if (a.bitsStored < 1 || a.bitsStored > a.bitsAllocated) {
-    return `DICOM BitsStored ${a.bitsStored} does not fit BitsAllocated ${a.bitsAllocated}`;
-  }
-  if (a.highBit < a.bitsStored - 1 || a.highBit >= a.bitsAllocated) {
-    return `DICOM HighBit ${a.highBit} does not fit BitsStored ${a.bitsStored} in BitsAllocated ${a.bitsAllocated}`;
-  }
-  const pi = photometric(a);
-  if (!(a.samplesPerPixel === 1 ? GRAY : COLOUR).has(pi)) {
-    return `DICOM photometric interpretation ${pi} with ${a.samplesPerPixel} sample(s) per pixel is not supported`;
-  }
-  if (pi === 'PALETTE COLOR' && a.bitsStored > 16) return 'DICOM PALETTE COLOR with more than 16 bits is not supported';
-  if (isSubsampled422(a) && !compressed && a.columns % 2 !== 0) {
-    return `DICOM ${pi} needs an even number of columns (has ${a.columns})`;
-  }
-  return null;
-}
-
-const photometric = (a: DicomAttributes): string =>
-  a.photometricInterpretation ?? (a.samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2');
 
 export async function decodeDicom(bytes: Uint8Array, layout: DicomLayout, frame: number): Promise<DecodedImage> {
   return decodeDicomFrame(openDicom(bytes, layout), frame);
@@ -178,49 +146,4 @@ async function frameSamples(d: OpenedDicom, frame: number): Promise<{ data: Uint
   // Codecs return full-resolution, interleaved samples in the low bits.
   const layout = { ...base, shift: 0, planar: false, packed422: false, photometric: decoded.photometricInterpretation };
   return { data: decoded.data, layout };
-}
-
-/** Stored values to modality values in place (the loop runs over every pixel: no call per pixel for rescale). */
-function applyModality(values: Float32Array, a: DicomAttributes, lut: Lut | null): void {
-  if (lut) {
-    for (let i = 0; i < values.length; i++) values[i] = lookUp(lut, values[i]!);
-    return;
-  }
-  const slope = a.rescaleSlope === 0 ? 1 : a.rescaleSlope;
-  const intercept = a.rescaleIntercept;
-  if (slope === 1 && intercept === 0) return;
-  for (let i = 0; i < values.length; i++) values[i] = values[i]! * slope + intercept;
-}
-
-/** Stored value to modality value: the Modality LUT when present, else rescale slope and intercept. */
-function modalityTransform(a: DicomAttributes, lut: Lut | null): (v: number) => number {
-  if (lut) return (v) => lookUp(lut, v);
-  const slope = a.rescaleSlope === 0 ? 1 : a.rescaleSlope;
-  const intercept = a.rescaleIntercept;
-  return slope === 1 && intercept === 0 ? (v) => v : (v) => v * slope + intercept;
-}
-
-/** The windows the file offers, in its order, paired with their explanations; unusable pairs are left out. */
-export function windowPresets(a: DicomAttributes): WindowPreset[] {
-  const fn = voiFunction(a.voiLutFunction);
-  const out: WindowPreset[] = [];
-  const n = Math.min(a.windowCenter.length, a.windowWidth.length);
-  for (let i = 0; i < n; i++) {
-    const w = usableWindow(a.windowCenter[i]!, a.windowWidth[i]!, fn);
-    if (w) out.push({ center: w.center, width: w.width, explanation: a.windowExplanation[i] || null });
-  }
-  return out;
-}
-
-function paletteToRgb(stored: Float32Array, ds: DataSet, signed: boolean): Uint8Array {
-  const p = palette(ds, signed);
-  const out = new Uint8Array(stored.length * 3);
-  const k = 255 / p.scale;
-  for (let i = 0; i < stored.length; i++) {
-    const v = stored[i]!;
-    out[i * 3] = Math.min(255, Math.round(lookUp(p.red, v) * k));
-    out[i * 3 + 1] = Math.min(255, Math.round(lookUp(p.green, v) * k));
-    out[i * 3 + 2] = Math.min(255, Math.round(lookUp(p.blue, v) * k));
-  }
-  return out;
 }

@@ -105,3 +105,17 @@ function maxOf(a: Uint16Array): number {
   for (const v of a) if (v > m) m = v;
   return m;
 }
+
+/** PALETTE COLOR stored values to interleaved 8-bit RGB through the file's three tables. */
+export function paletteToRgb(stored: Float32Array, ds: DataSet, signed: boolean): Uint8Array {
+  const p = palette(ds, signed);
+  const out = new Uint8Array(stored.length * 3);
+  const k = 255 / p.scale;
+  for (let i = 0; i < stored.length; i++) {
+    const v = stored[i]!;
+    out[i * 3] = Math.min(255, Math.round(lookUp(p.red, v) * k));
+    out[i * 3 + 1] = Math.min(255, Math.round(lookUp(p.green, v) * k));
+    out[i * 3 + 2] = Math.min(255, Math.round(lookUp(p.blue, v) * k));
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 /** `vip inspect`: what a file is, in the shape the issue fixes (snake_case keys), after the same checks as import. */
 import type { WindowPreset } from '@shared/contract';
-import { windowPresets } from './dicom-image';
+import { windowPresets } from './window-presets';
 import { detectFormat } from './formats';
 import { probeImage } from './probe';
 import { rasterMetadata } from './raster-image';

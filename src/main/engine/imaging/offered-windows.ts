@@ -1,21 +1,19 @@
 /** The windows a stored image offers, read back from the DICOM attributes kept in the store (JSON, so checked). */
 import type { WindowPreset } from '@shared/contract';
-import { usableWindow, voiFunction } from './voi';
+import { windowPresets } from './window-presets';
 
 const numbers = (v: unknown): number[] =>
   Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)) : [];
 
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : '')) : []);
+
 export function offeredWindows(dicom: Record<string, unknown> | null): WindowPreset[] {
   if (!dicom) return [];
-  const centers = numbers(dicom['windowCenter']);
-  const widths = numbers(dicom['windowWidth']);
-  const names = Array.isArray(dicom['windowExplanation']) ? (dicom['windowExplanation'] as unknown[]) : [];
-  const fn = voiFunction(typeof dicom['voiLutFunction'] === 'string' ? dicom['voiLutFunction'] : null);
-  const out: WindowPreset[] = [];
-  for (let i = 0; i < Math.min(centers.length, widths.length); i++) {
-    const w = usableWindow(centers[i]!, widths[i]!, fn);
-    const name = names[i];
-    if (w) out.push({ center: w.center, width: w.width, explanation: typeof name === 'string' && name ? name : null });
-  }
-  return out;
+  const fn = dicom['voiLutFunction'];
+  return windowPresets({
+    windowCenter: numbers(dicom['windowCenter']),
+    windowWidth: numbers(dicom['windowWidth']),
+    windowExplanation: strings(dicom['windowExplanation']),
+    voiLutFunction: typeof fn === 'string' ? fn : null,
+  });
 }
