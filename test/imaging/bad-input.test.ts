@@ -149,6 +149,35 @@ describe('broken files', () => {
     });
   });
 
+  it('stops a decode that takes longer than its time limit, and decodes the next frame normally', async () => {
+    // A 1 ms limit stands in for a decoder that never finishes: starting the thread alone takes longer.
+    const values = pattern(256, 256, 0, 4095, 4);
+    const format = {
+      width: 256,
+      height: 256,
+      bitsAllocated: 16,
+      bitsStored: 12,
+      samplesPerPixel: 1,
+      pixelRepresentation: 0,
+      photometric: 'MONOCHROME2',
+    };
+    const file = writeDicom(imageElements({ rows: 256, columns: 256, bitsStored: 12 }), {
+      syntax: TS.j2kLossless,
+      encapsulated: { frames: [await encodeFrame('j2k', sampleBytes(values, 16), format)] },
+    });
+    process.env['VIP_DECODE_TIMEOUT_MS'] = '1';
+    try {
+      await expect(decodeImage(file)).rejects.toMatchObject({
+        code: 'bad_input',
+        message: 'cannot decode the JPEG 2000 Lossless pixel data of frame 1: the decoder did not finish within 1 ms',
+      });
+    } finally {
+      delete process.env['VIP_DECODE_TIMEOUT_MS'];
+    }
+    const img = await decodeImage(file);
+    expect(img.kind === 'gray' && Array.from(img.values)).toEqual(values);
+  });
+
   it('refuses a corrupt deflate stream', async () => {
     const whole = writeDicom(imageElements(small), { syntax: TS.deflatedLE });
     const damaged = Buffer.from(whole);
