@@ -271,6 +271,61 @@ describe('context every k steps', () => {
   });
 });
 
+describe('context every k steps, with the context optimizer replaying the skipped steps', () => {
+  it('takes k momentum SGD steps with the mean of the k gradients at the unchanged context', async () => {
+    const k = 4;
+    const [lr, mu, wd] = [0.3, 0.9, 5e-4];
+    const head = makeHead();
+    const reference = makeHead();
+    const optimizer = createOptimizer({ name: 'sgd', weightDecay: wd, momentum: mu });
+    const contextOptimizer = createOptimizer({ name: 'sgd', weightDecay: wd, momentum: mu });
+    const step = new TextBackpropStep({ head, text: onnx, optimizer, contextEvery: k, contextOptimizer });
+    const batches = [0, 1, 2, 3].map((i) => features(2, 1, `m${i}`));
+    try {
+      const ctx0 = Float32Array.from(head.ctx?.dataSync() ?? []);
+      const mean = new Float32Array(ctx0.length);
+      const refOptimizer = createOptimizer({ name: 'sgd', weightDecay: wd, momentum: mu });
+      for (const b of batches) {
+        const xs = tf.tensor2d(b.features, [b.labels.length, d]);
+        const { value, grads } = tf.variableGrads(
+          () => crossEntropy(reference.forward(xs), b.labels, classes.length),
+          reference.variables,
+        );
+        (grads[reference.ctx?.name ?? '']?.dataSync() ?? []).forEach((v, i) => (mean[i] = (mean[i] ?? 0) + v / k));
+        refOptimizer.step(
+          reference.variables,
+          reference.variables.map((v) => (v === reference.ctx ? undefined : grads[v.name])),
+          lr,
+        );
+        value.dispose();
+        xs.dispose();
+        for (const t of Object.values(grads)) t.dispose();
+      }
+      refOptimizer.dispose();
+      for (const b of batches) await step.step(b.features, b.labels, b.labels.length, lr, false);
+      // torch SGD by hand: buffer = mu * buffer + (g + wd * ctx), ctx -= lr * buffer, k times with g the mean.
+      const want = Float64Array.from(ctx0);
+      const buffer = new Float64Array(ctx0.length);
+      for (let s = 0; s < k; s++) {
+        for (let i = 0; i < want.length; i++) {
+          buffer[i] = (s === 0 ? 0 : mu * (buffer[i] ?? 0)) + (mean[i] ?? 0) + wd * (want[i] ?? 0);
+          want[i] = (want[i] ?? 0) - lr * (buffer[i] ?? 0);
+        }
+      }
+      const got = head.ctx?.dataSync() ?? new Float32Array(0);
+      const moved = Math.max(...Array.from(want, (v, i) => Math.abs(v - (ctx0[i] ?? 0))));
+      expect(moved).toBeGreaterThan(1e-4);
+      got.forEach((v, i) => expect(Math.abs(v - (want[i] ?? 0))).toBeLessThan(1e-3 * moved + 1e-6));
+    } finally {
+      step.dispose();
+      optimizer.dispose();
+      contextOptimizer.dispose();
+      head.dispose();
+      reference.dispose();
+    }
+  });
+});
+
 describe('chooseTextEngine', () => {
   it('auto times both engines on the real prompts and keeps one; fixed choices are honoured', async () => {
     const head = makeHead();

@@ -60,9 +60,16 @@ function humanReport(path: string): (r: BenchResult) => string {
       `load average ${r.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ${r.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end`,
       '',
       `DICOM decode + preprocess   ${fmt(p.decode.secondsPerImage)} per image (decode ${fmt(p.decode.decodeSecondsPerImage)}, preprocess ${fmt(p.decode.preprocessSecondsPerImage)})  peak RSS ${mb(p.decode.peakRssBytes)}`,
-      `image embedding             ${fmt(p.imageEmbedding.batch1SecondsPerImage)} per image at batch 1, ${fmt(p.imageEmbedding.batch8SecondsPerImage)} at batch 8  peak RSS ${mb(p.imageEmbedding.peakRssBytes)}`,
+      `image embedding             ${fmt(p.imageEmbedding.batch1SecondsPerImage)} per image at batch 1, ${fmt(p.imageEmbedding.batch8SecondsPerImage)} at batch 8 (CPU ${fmt(p.imageEmbedding.batch8CpuSecondsPerImage)})  peak RSS ${mb(p.imageEmbedding.peakRssBytes)}`,
       `text side of a version      ${fmt(p.textSide.seconds)} (${p.textSide.classes} x ${p.textSide.symptomsPerClass} symptoms)  peak RSS ${mb(p.textSide.peakRssBytes)}`,
-      `training step (batch 32)    ${fmt(p.trainingStep.secondsPerStep)} with ${p.trainingStep.auto.name}; onnx-vjp ${p.trainingStep.engines['onnx-vjp'] ? fmt(p.trainingStep.engines['onnx-vjp'].secondsPerStep) : '-'}, tfjs ${p.trainingStep.engines.tfjs ? fmt(p.trainingStep.engines.tfjs.secondsPerStep) : '-'}  peak RSS ${mb(p.trainingStep.peakRssBytes)}`,
+      `training step (batch 32)    ${fmt(p.trainingStep.secondsPerStep)} with ${p.trainingStep.auto.name}; ${(
+        ['onnx-vjp', 'tfjs'] as const
+      )
+        .map((e) => {
+          const x = p.trainingStep.engines[e];
+          return x ? `${e} ${fmt(x.secondsPerStep)} (CPU ${fmt(x.cpuSecondsPerStep)})` : `${e} -`;
+        })
+        .join(', ')}  peak RSS ${mb(p.trainingStep.peakRssBytes)}`,
       `epoch, 4,710 cached images  exact ${p.epoch.exact.epochSeconds.map(fmt).join(', ')}; fast ${p.epoch.fast.epochSeconds.map(fmt).join(', ')}  peak RSS ${mb(p.epoch.peakRssBytes)}`,
       `50 epochs (extrapolated)    exact ${p.epoch.exactScheduleMinutesExtrapolated.toFixed(1)} min, fast ${p.epoch.fastScheduleMinutesExtrapolated.toFixed(1)} min`,
       `feature extraction          ${p.featureExtraction.imagesPerSecond.toFixed(2)} images/s (${p.featureExtraction.images} radiographs)  peak RSS ${mb(p.featureExtraction.peakRssBytes)}`,

@@ -26,9 +26,14 @@ export const decodePhaseSchema = z.object({
   ...rss,
 });
 
+/**
+ * CPU seconds are those of the whole process, every thread: on an otherwise idle machine the wall time is about
+ * that divided by the cores that work in parallel; on a busy one they show what the work itself costs.
+ */
 export const imagePhaseSchema = z.object({
   batch1SecondsPerImage: seconds,
   batch8SecondsPerImage: seconds,
+  batch8CpuSecondsPerImage: seconds,
   runs: z.object({ batch1: z.number().int(), batch8: z.number().int() }),
   ...rss,
 });
@@ -43,7 +48,7 @@ export const textPhaseSchema = z.object({
   ...rss,
 });
 
-const stepEngineSchema = z.object({ secondsPerStep: seconds, steps: z.number().int() });
+const stepEngineSchema = z.object({ secondsPerStep: seconds, cpuSecondsPerStep: seconds, steps: z.number().int() });
 export const stepPhaseSchema = z.object({
   batch: z.number().int(),
   prompts: z.number().int(),

@@ -104,8 +104,15 @@ export async function imagePhase(ctx: PhaseContext): Promise<Measured<'imageEmbe
   const b1: number[] = [];
   for (let i = 0; i < runs.batch1; i++) b1.push((await timed(() => sessions.embedImages(one, 1))).seconds);
   const b8: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < runs.batch8; i++) b8.push((await timed(() => sessions.embedImages(pixels, 8))).seconds / 8);
-  return { batch1SecondsPerImage: median(b1), batch8SecondsPerImage: median(b8), runs };
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    batch1SecondsPerImage: median(b1),
+    batch8SecondsPerImage: median(b8),
+    batch8CpuSecondsPerImage: (cpu.user + cpu.system) / 1e6 / (8 * runs.batch8),
+    runs,
+  };
 }
 
 /** A model version's text side (symptom features through text-embeds.onnx, MeP), computed from scratch. */
@@ -175,19 +182,26 @@ async function stepSeconds(
   steps: number,
   batch: number,
   warm: number,
-): Promise<number> {
+): Promise<{ seconds: number; cpuSeconds: number }> {
   const d = head.embedDim;
   const data = benchFeatures((steps + warm + 1) * batch, d, head.classes.length, 'steps');
   const stamps: number[] = [];
+  let cpuAtWarm: NodeJS.CpuUsage | undefined;
+  let cpuAtEnd: NodeJS.CpuUsage | undefined;
   await trainHead({
     head,
     train: { features: data.features, views: 1, labels: data.labels },
     options: { epochs: 1, batchSize: batch, warmupEpochs: 0 },
     text,
-    onStep: () => stamps.push(performance.now()),
+    onStep: () => {
+      stamps.push(performance.now());
+      if (stamps.length === warm + 1) cpuAtWarm = process.cpuUsage();
+      if (stamps.length === warm + steps + 1) cpuAtEnd = process.cpuUsage(cpuAtWarm);
+    },
   });
   const gaps = stamps.slice(warm + 1).map((t, i) => (t - (stamps[i + warm] as number)) / 1000);
-  return median(gaps);
+  const cpu = cpuAtEnd ? (cpuAtEnd.user + cpuAtEnd.system) / 1e6 : NaN;
+  return { seconds: median(gaps), cpuSeconds: cpu / steps };
 }
 
 /** One training step (2 x 4 symptoms, M = 4, batch 32 of cached features) with each text engine. */
@@ -199,7 +213,7 @@ export async function stepPhase(ctx: PhaseContext): Promise<Measured<'trainingSt
     const steps = ctx.heavy ? 6 : 40;
     const warm = ctx.heavy ? 2 : 10;
     const onnx = await createOnnxTextBackprop(ctx.pkg.manifest.architecture, setup.weights);
-    let onnxSeconds: number;
+    let onnxSeconds: { seconds: number; cpuSeconds: number };
     try {
       onnxSeconds = await stepSeconds(head, onnx, steps, batch, warm);
     } finally {
@@ -223,11 +237,11 @@ export async function stepPhase(ctx: PhaseContext): Promise<Measured<'trainingSt
       promptLength: Math.max(...layouts.map((l) => l.eotIndex)) + 1,
       nCtx: defaultHeadConfig.nCtx,
       engines: {
-        'onnx-vjp': { secondsPerStep: onnxSeconds, steps },
-        tfjs: { secondsPerStep: tfjsSeconds, steps: tfjsSteps },
+        'onnx-vjp': { secondsPerStep: onnxSeconds.seconds, cpuSecondsPerStep: onnxSeconds.cpuSeconds, steps },
+        tfjs: { secondsPerStep: tfjsSeconds.seconds, cpuSecondsPerStep: tfjsSeconds.cpuSeconds, steps: tfjsSteps },
       },
       auto: { name: auto.name, reason: auto.reason },
-      secondsPerStep: auto.name === 'onnx-vjp' ? onnxSeconds : tfjsSeconds,
+      secondsPerStep: auto.name === 'onnx-vjp' ? onnxSeconds.seconds : tfjsSeconds.seconds,
     };
   } finally {
     setup.dispose();

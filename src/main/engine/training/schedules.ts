@@ -1,8 +1,9 @@
 /**
  * Named training schedules. `exact` is the authors' (VIP_METHOD.md §3): every step updates the CoP context and MeP.
- * `fast` keeps every setting but moves the context every 8 steps by the sum of its 8 gradients (MeP still every
- * step): the frozen text tower then runs forward and backward once per 8 steps instead of every step, which is
- * almost all of a step's cost. Its accuracy against `exact` on the synthetic benchmark is measured by
+ * `fast` keeps every setting but updates the context every 8 steps (MeP still every step): its 8 gradients are
+ * taken at the same context, summed through one VJP, and the context's optimizer replays the 8 steps with their
+ * mean (text-backprop-step.ts). The frozen text tower then runs forward and backward once per 8 steps instead of
+ * every step, which is almost all of a step's cost. Its accuracy against `exact` on the synthetic benchmark is measured by
  * `vip bench --schedules` (bench/schedule-accuracy.ts) and reported in the README.
  */
 import { badInput } from '@shared/errors';

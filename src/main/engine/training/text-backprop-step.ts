@@ -8,7 +8,9 @@
  * `contextEvery` k > 1 is an approximation offered as a named schedule: the context is updated every k steps (MeP
  * every step). Between updates the context is constant, so the prompt features are computed once and every step's
  * feature gradient is taken at the same point; their sum goes through one VJP, which is exactly the sum of the k
- * context gradients at that point (the VJP is linear). The context then moves once by that sum.
+ * context gradients at that point (the VJP is linear). The context then takes the k optimizer steps it missed, each
+ * with the mean of those k gradients (its own optimizer state: momentum, Adam's moments and step count advance as in
+ * k exact steps); without a context optimizer it moves once by the sum.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { VipError } from '@shared/errors';
@@ -22,6 +24,11 @@ export interface TextBackpropStepOptions {
   optimizer: Optimizer;
   /** Update the context every k steps (1: every step, the exact method). */
   contextEvery?: number;
+  /**
+   * With k > 1: the context's own optimizer (same settings as `optimizer`), which then replays the k missed steps
+   * with the mean gradient. The caller owns it.
+   */
+  contextOptimizer?: Optimizer;
 }
 
 export interface StepOutcome {
@@ -34,6 +41,7 @@ export class TextBackpropStep {
   private readonly text: TextBackprop;
   private readonly optimizer: Optimizer;
   private readonly contextEvery: number;
+  private readonly contextOptimizer: Optimizer | null;
   private readonly base: Float32Array;
   private readonly input: Omit<PromptInput, 'embeds'>;
   private readonly width: number;
@@ -55,6 +63,7 @@ export class TextBackpropStep {
     this.text = options.text;
     this.optimizer = options.optimizer;
     this.contextEvery = k;
+    this.contextOptimizer = k > 1 ? (options.contextOptimizer ?? null) : null;
     this.base = base;
     this.width = head.textWidth;
     const layouts = head.promptBatch.layouts;
@@ -122,9 +131,13 @@ export class TextBackpropStep {
       if (!dFeatures) throw new VipError('internal', 'no gradient for the prompt features');
       this.accumulate(dFeatures.dataSync() as Float32Array);
       this.sinceUpdate++;
+      let replay = 0;
       if (this.sinceUpdate >= this.contextEvery || flush) {
         const dEmbeds = await this.text.backward(forward.tape, this.pending as Float32Array);
-        ctxGrad = tf.tensor(this.contextGradient(dEmbeds), ctx.shape);
+        const sum = this.contextGradient(dEmbeds);
+        replay = this.contextOptimizer ? this.sinceUpdate : 0;
+        if (replay > 0) for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) / replay;
+        ctxGrad = tf.tensor(sum, ctx.shape);
         // The context moves below: the features and tape are stale from here.
         forward.tape.release();
         this.current = null;
@@ -137,9 +150,10 @@ export class TextBackpropStep {
       }
       this.optimizer.step(
         head.variables,
-        head.variables.map((v) => (v === ctx ? ctxGrad : grads[v.name])),
+        head.variables.map((v) => (v === ctx ? (replay > 0 ? undefined : ctxGrad) : grads[v.name])),
         lr,
       );
+      for (let i = 0; i < replay; i++) this.contextOptimizer?.step([ctx], [ctxGrad], lr);
       const p = predicted ? (predicted.dataSync() as Int32Array) : new Int32Array(batch).fill(-1);
       let correct = 0;
       for (let i = 0; i < batch; i++) if (p[i] === y[i]) correct++;

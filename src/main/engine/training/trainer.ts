@@ -174,8 +174,21 @@ export async function trainHead(args: TrainHeadOptions): Promise<TrainResult> {
   if (contextEvery > 1 && head.ctx !== null && !args.text) {
     throw new VipError('internal', 'updating the context every few steps needs a split text engine');
   }
+  // With a context interval the context has its own optimizer state, replaying the steps it skipped.
+  const contextOptimizer =
+    contextEvery > 1 && head.ctx !== null
+      ? createOptimizer({ name: o.optimizer, weightDecay: o.weightDecay, momentum: o.momentum })
+      : null;
   const split =
-    head.ctx !== null && args.text ? new TextBackpropStep({ head, text: args.text, optimizer, contextEvery }) : null;
+    head.ctx !== null && args.text
+      ? new TextBackpropStep({
+          head,
+          text: args.text,
+          optimizer,
+          contextEvery,
+          ...(contextOptimizer ? { contextOptimizer } : {}),
+        })
+      : null;
   const valX = val ? tf.tensor2d(val.features, [val.labels.length, d]) : null;
   const validate = async (): Promise<{ valAccuracy: number; valMacroF1: number } | null> => {
     if (!valX || !val) return null;
@@ -248,6 +261,7 @@ export async function trainHead(args: TrainHeadOptions): Promise<TrainResult> {
     return { best: best.weights, bestEpoch: best.epoch, epochs, initial };
   } finally {
     split?.dispose();
+    contextOptimizer?.dispose();
     optimizer.dispose();
     valX?.dispose();
   }
