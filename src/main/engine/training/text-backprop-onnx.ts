@@ -31,6 +31,12 @@ class OnnxTape implements TextTape {
 export interface OnnxTextBackpropOptions {
   /** Threads for onnxruntime's operators (default: every core). */
   threads?: number;
+  /**
+   * Whether idle operator threads spin waiting for work (onnxruntime's default; here off by default). Spinning
+   * threads compete with the JavaScript thread that runs MeP between the two graphs: on 2 cores a step took
+   * 0.3-0.4 s without spinning and 0.5-0.8 s with it (ViT-B/16 text tower, other work on the machine).
+   */
+  spinning?: boolean;
 }
 
 export async function createOnnxTextBackprop(
@@ -43,6 +49,7 @@ export async function createOnnxTextBackprop(
     executionProviders: ['cpu'],
     intraOpNumThreads: threads,
     graphOptimizationLevel: 'all',
+    ...(options.spinning === true ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
   };
   const forwardSession = await ort.InferenceSession.create(buildTextTapeModel(config, weights), sessionOptions);
   let backwardSession: ort.InferenceSession;
