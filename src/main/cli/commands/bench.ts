@@ -76,9 +76,12 @@ function humanReport(path: string): (r: BenchResult) => string {
       p.cliPredict
         ? `vip predict (tiny, 1 PNG)   ${p.cliPredict.wallSeconds.map(fmt).join(', ')} wall`
         : 'vip predict (tiny, 1 PNG)   not measured',
-      p.schedules
-        ? `schedules (synthetic)       exact ${(100 * p.schedules.exact.meanAccuracy).toFixed(2)} %, fast ${(100 * p.schedules.fast.meanAccuracy).toFixed(2)} % (${p.schedules.seeds.length} seeds)`
-        : 'schedules (synthetic)       not run (--schedules)',
+      ...(p.schedules
+        ? p.schedules.configs.map(
+            (c) =>
+              `schedules (synthetic)       ${c.head}: exact ${(100 * c.exact.meanAccuracy).toFixed(2)} %, fast ${(100 * c.fast.meanAccuracy).toFixed(2)} % (${p.schedules?.seeds.length ?? 0} seeds)`,
+          )
+        : ['schedules (synthetic)       not run (--schedules)']),
       '',
       'targets:',
       ...r.targets.map(

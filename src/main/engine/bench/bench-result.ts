@@ -98,16 +98,29 @@ export const predictPhaseSchema = z.object({
   medianWallSeconds: seconds,
 });
 
+const scheduleRunSchema = z.object({
+  accuracy: z.array(z.number()),
+  meanAccuracy: z.number(),
+  seconds: z.array(seconds),
+});
 export const schedulePhaseSchema = z.object({
   benchmark: z.string(),
   seeds: z.array(z.number().int()),
   epochs: z.number().int(),
   trainImages: z.number().int(),
+  valImages: z.number().int(),
   testImages: z.number().int(),
-  exact: z.object({ accuracy: z.array(z.number()), meanAccuracy: z.number(), seconds: z.array(seconds) }),
-  fast: z.object({ accuracy: z.array(z.number()), meanAccuracy: z.number(), seconds: z.array(seconds) }),
-  /** Mean accuracy of fast minus exact, in percentage points. */
-  differencePoints: z.number(),
+  configs: z.array(
+    z.object({
+      head: z.string(),
+      exact: scheduleRunSchema,
+      fast: scheduleRunSchema,
+      /** Mean accuracy of fast minus exact, in percentage points. */
+      differencePoints: z.number(),
+    }),
+  ),
+  /** The largest |fast − exact| over the heads, points. */
+  worstDifferencePoints: z.number(),
 });
 
 export const benchTargetSchema = z.object({
