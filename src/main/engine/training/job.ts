@@ -131,6 +131,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, hooks: JobHooks = {}
         config: arch,
         weights: textWeights,
         contextEvery: spec.train.contextEvery ?? 1,
+        executionProvider: sessions.executionProvider,
       });
       trained = await trainHead({
         head,

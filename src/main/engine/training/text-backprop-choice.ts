@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ClipConfig } from '../model/clip-config';
+import type { ExecutionProvider } from '../model/onnx-session';
 import type { Weights } from '../model/onnx/transformer';
 import type { ViPHead } from '../vip/head';
 import type { TrainableTextTower } from '../vip/tf-prompts';
@@ -25,6 +26,8 @@ export interface TextEngineRequest {
   /** The text tower's weights (text.safetensors), for the ONNX graphs. */
   weights: Weights;
   contextEvery: number;
+  /** onnxruntime's provider for the text graphs (the image tower's; default cpu). */
+  executionProvider?: ExecutionProvider;
 }
 
 export interface TextEngine {
@@ -43,11 +46,11 @@ export async function chooseTextEngine(req: TextEngineRequest): Promise<TextEngi
   }
   if (req.choice === 'tfjs') return tfjsEngine(req, 'chosen');
   if (req.choice === 'onnx-vjp') {
-    return { text: await createOnnxTextBackprop(req.config, req.weights), name: 'onnx-vjp', reason: 'chosen' };
+    return { text: await createOnnx(req), name: 'onnx-vjp', reason: 'chosen' };
   }
   let onnx: TextBackprop;
   try {
-    onnx = await createOnnxTextBackprop(req.config, req.weights);
+    onnx = await createOnnx(req);
   } catch (err) {
     const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return tfjsEngine(req, `onnxruntime text graphs failed to load (${why})`);
@@ -59,6 +62,12 @@ export async function chooseTextEngine(req: TextEngineRequest): Promise<TextEngi
   if (onnxSeconds <= tfjsSeconds) return { text: onnx, name: 'onnx-vjp', reason: `auto: ${timing}`, probe };
   await onnx.dispose();
   return { ...(await tfjsEngine(req, `auto: ${timing}`)), probe };
+}
+
+function createOnnx(req: TextEngineRequest): Promise<TextBackprop> {
+  return createOnnxTextBackprop(req.config, req.weights, {
+    ...(req.executionProvider ? { executionProvider: req.executionProvider } : {}),
+  });
 }
 
 async function tfjsEngine(req: TextEngineRequest, reason: string): Promise<TextEngine> {

@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { VipError } from '@shared/errors';
 import type { ClipConfig } from '../model/clip-config';
+import type { ExecutionProvider } from '../model/onnx-session';
 import { buildTextTapeModel, buildTextVjpModel, tapeNames } from '../model/onnx/text-vjp-graph';
 import type { Weights } from '../model/onnx/transformer';
 import type { PromptInput, TextBackprop, TextForward, TextTape } from './text-backprop';
@@ -37,6 +38,8 @@ export interface OnnxTextBackpropOptions {
    * 0.3-0.4 s without spinning and 0.5-0.8 s with it (ViT-B/16 text tower, other work on the machine).
    */
   spinning?: boolean;
+  /** The image tower's provider (a GPU when there is one); the CPU stays the fallback. Default cpu. */
+  executionProvider?: ExecutionProvider;
 }
 
 export async function createOnnxTextBackprop(
@@ -45,8 +48,9 @@ export async function createOnnxTextBackprop(
   options: OnnxTextBackpropOptions = {},
 ): Promise<TextBackprop> {
   const threads = Math.max(1, options.threads ?? cpus().length);
+  const provider = options.executionProvider ?? 'cpu';
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: ['cpu'],
+    executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
     intraOpNumThreads: threads,
     graphOptimizationLevel: 'all',
     ...(options.spinning === true ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
@@ -77,7 +81,7 @@ export async function createOnnxTextBackprop(
 
   return {
     name: 'onnx-vjp',
-    device: `onnxruntime cpu, ${threads} thread${threads === 1 ? '' : 's'}`,
+    device: `onnxruntime ${provider}, ${threads} thread${threads === 1 ? '' : 's'}`,
     async forward(input: PromptInput): Promise<TextForward> {
       if (disposed) throw new VipError('internal', 'text VJP used after dispose()');
       check(input);
