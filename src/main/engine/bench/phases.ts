@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VipError } from '@shared/errors';
-import { openClipSessions } from '../model/onnx-session';
+import { openClipSessions, type ExecutionProvider } from '../model/onnx-session';
 import type { ModelPackage } from '../model/package';
 import { packageTokenizer } from '../model/embed';
 import { Prng } from '../model/prng';
@@ -142,6 +142,8 @@ export async function textPhase(ctx: PhaseContext): Promise<Measured<'textSide'>
 }
 
 export interface TrainingSetup {
+  /** The provider the image tower opened with: a training job has it open too, and runs the text graphs on it. */
+  executionProvider: ExecutionProvider;
   tower: TfjsTextTower;
   weights: ReturnType<typeof readSafetensors>['tensors'];
   head: ViPHead;
@@ -150,6 +152,8 @@ export interface TrainingSetup {
 
 export async function trainingSetup(pkg: ModelPackage): Promise<TrainingSetup> {
   await initTfjs();
+  // As in a training job (job.ts), the image tower's session is open while training: its memory counts.
+  const { executionProvider } = await openClipSessions(pkg);
   const arch = pkg.manifest.architecture;
   const weights = readSafetensors(pkg.path('text.safetensors')).tensors;
   const tower = TfjsTextTower.fromClipConfig(arch, weights);
@@ -162,6 +166,7 @@ export async function trainingSetup(pkg: ModelPackage): Promise<TrainingSetup> {
   );
   const head = new ViPHead({ tower, prompts, classes: classNames(symptoms), config: defaultHeadConfig, seed: 1 });
   return {
+    executionProvider,
     tower,
     weights,
     head,
@@ -212,7 +217,9 @@ export async function stepPhase(ctx: PhaseContext): Promise<Measured<'trainingSt
     const { head } = setup;
     const steps = ctx.heavy ? 6 : 40;
     const warm = ctx.heavy ? 2 : 10;
-    const onnx = await createOnnxTextBackprop(ctx.pkg.manifest.architecture, setup.weights);
+    const onnx = await createOnnxTextBackprop(ctx.pkg.manifest.architecture, setup.weights, {
+      executionProvider: setup.executionProvider,
+    });
     let onnxSeconds: { seconds: number; cpuSeconds: number };
     try {
       onnxSeconds = await stepSeconds(head, onnx, steps, batch, warm);
@@ -228,6 +235,7 @@ export async function stepPhase(ctx: PhaseContext): Promise<Measured<'trainingSt
       config: ctx.pkg.manifest.architecture,
       weights: setup.weights,
       contextEvery: 1,
+      executionProvider: setup.executionProvider,
     });
     await auto.text?.dispose();
     const layouts = head.promptBatch.layouts;
@@ -268,6 +276,7 @@ export async function epochPhase(ctx: PhaseContext): Promise<Measured<'epoch'>> 
         config: ctx.pkg.manifest.architecture,
         weights: setup.weights,
         contextEvery,
+        executionProvider: setup.executionProvider,
       });
       const epochSeconds: number[] = [];
       const rssAfterEpochBytes: number[] = [];
