@@ -7,11 +7,19 @@ import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import { VipError } from '@shared/errors';
-import { benchPresets, type BenchPreset, type BenchResult } from '../../engine/bench/bench-result';
-import { phaseNames, type PhaseName } from '../../engine/bench/phases';
-import { runBench, runPhaseHere, type PhaseOutput } from '../../engine/bench/run-bench';
-import { closeAllClipSessions } from '../../engine/model/onnx-session';
+import {
+  benchPresets,
+  phaseNames,
+  type BenchPreset,
+  type BenchResult,
+  type PhaseName,
+} from '../../engine/bench/bench-result';
+import type { PhaseOutput } from '../../engine/bench/run-bench';
 import { dataPaths } from '../../engine/paths';
+
+// The benchmark's engine modules (onnxruntime, tfjs, the trainer) load when `vip bench` runs, not at CLI start.
+const benchEngine = () => import('../../engine/bench/run-bench');
+const onnxSessions = () => import('../../engine/model/onnx-session');
 import { action, type CliContext } from '../frame';
 
 interface BenchFlags {
@@ -99,6 +107,7 @@ async function runAll(ctx: CliContext, flags: BenchFlags): Promise<void> {
   const paths = dataPaths(ctx.dataDir);
   const entry = flags.inProcess ? null : cliEntry();
   const common = ['--data', ctx.dataDir];
+  const { runBench } = await benchEngine();
   const { result, path } = await runBench({
     paths,
     preset: flags.preset,
@@ -146,13 +155,14 @@ export function registerBenchCommand(program: Command): void {
       action(async (ctx, flags: BenchFlags) => {
         try {
           if (flags.phase !== undefined) {
+            const { runPhaseHere } = await benchEngine();
             const out = await runPhaseHere(dataPaths(ctx.dataDir), flags.preset, flags.phase, (l) => ctx.info(l));
             process.stdout.write(JSON.stringify(out) + '\n');
             return;
           }
           await runAll(ctx, flags);
         } finally {
-          await closeAllClipSessions();
+          await (await onnxSessions()).closeAllClipSessions();
         }
       }),
     );

@@ -9,6 +9,17 @@ import { join } from 'node:path';
 import { z } from 'zod';
 
 export const benchPresets = ['tiny', 'vit-b16'] as const;
+
+/** The phases every run measures, in order (phases.ts). */
+export const phaseNames = [
+  'decode',
+  'imageEmbedding',
+  'textSide',
+  'trainingStep',
+  'epoch',
+  'featureExtraction',
+] as const;
+export type PhaseName = (typeof phaseNames)[number];
 export type BenchPreset = (typeof benchPresets)[number];
 
 const seconds = z.number().nonnegative();

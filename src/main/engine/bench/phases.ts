@@ -28,18 +28,10 @@ import { symptomPrompts } from '../vip/prompts';
 import { classNames } from '../vip/symptom-set';
 import { initPromptWeights } from '../vip/weights';
 import { benchFeatures, benchSymptoms } from './bench-data';
-import type { BenchPhases } from './bench-result';
+import type { BenchPhases, PhaseName } from './bench-result';
 import { syntheticRadiographDicom } from './synthetic-radiograph';
 
-export const phaseNames = [
-  'decode',
-  'imageEmbedding',
-  'textSide',
-  'trainingStep',
-  'epoch',
-  'featureExtraction',
-] as const;
-export type PhaseName = (typeof phaseNames)[number];
+export { phaseNames, type PhaseName } from './bench-result';
 
 type Measured<K extends PhaseName> = Omit<BenchPhases[K], 'peakRssBytes' | 'rssScope'>;
 
