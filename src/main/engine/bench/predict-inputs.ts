@@ -13,9 +13,10 @@ export interface PredictInputs {
 
 export async function writePredictInputs(dir: string): Promise<PredictInputs> {
   const size = 512;
-  const samples = radiographSamples(size, 3);
-  // The DICOM's own window (centre 30000, width 50000) to 8 bits.
-  const gray = Uint8Array.from(samples, (v) => Math.max(0, Math.min(255, Math.round(((v - 5000) / 50000) * 255))));
+  const { values, center, width } = radiographSamples(size, 3);
+  // Through its window to 8 bits, as a PACS export of the image would be.
+  const low = center - width / 2;
+  const gray = Uint8Array.from(values, (v) => Math.max(0, Math.min(255, Math.round(((v - low) / width) * 255))));
   const png = join(dir, 'chest.png');
   await sharp(gray, { raw: { width: size, height: size, channels: 1 } })
     .png()
