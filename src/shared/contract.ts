@@ -4,6 +4,9 @@
  * Transports validate incoming messages against these schemas before anything reaches the engine.
  */
 import { z } from 'zod';
+import { pacsEvents, pacsMethods } from './contract-pacs';
+
+export * from './contract-pacs';
 
 /** Binary payloads (image bytes). Structured clone carries them over IPC; the WebSocket codec base64-encodes them. */
 export const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected bytes' });
@@ -781,6 +784,7 @@ export const methods = {
   ...reviewMethods,
   ...symptomMethods,
   ...exportMethods,
+  ...pacsMethods,
 } as const;
 
 export type Methods = typeof methods;
@@ -807,6 +811,7 @@ export const events = {
   'training.progress': TrainingProgress,
   ...symptomEvents,
   ...exportEvents,
+  ...pacsEvents,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

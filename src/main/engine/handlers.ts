@@ -13,6 +13,7 @@ import { reviewHandlers } from './review/review-handlers';
 import { symptomHandlers } from './symptoms/symptom-handlers';
 import { exportHandlers } from './export/export-handlers';
 import { benchHandlers } from './bench/bench-handlers';
+import { pacsHandlers } from './pacs/pacs-handlers';
 
 export type Handler<M extends MethodName> = (
   params: ParsedParams<M>,
@@ -31,4 +32,5 @@ export const handlers: Handlers = {
   ...symptomHandlers,
   ...exportHandlers,
   ...benchHandlers,
+  ...pacsHandlers,
 };

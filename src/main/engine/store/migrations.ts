@@ -211,7 +211,23 @@ BEGIN
 END;
 `;
 
-export const migrations: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: initialSchema }];
+// PACS nodes (DICOMweb). Never a password or token here: secrets live in the SecretStore or the environment.
+const pacsNodes = `
+CREATE TABLE pacs_nodes (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  url TEXT NOT NULL,
+  auth TEXT NOT NULL CHECK (auth IN ('none', 'basic', 'bearer')),
+  username TEXT,
+  timeout_seconds REAL NOT NULL CHECK (timeout_seconds > 0),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+`;
+
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'initial schema', sql: initialSchema },
+  { version: 2, name: 'pacs nodes', sql: pacsNodes },
+];
 
 export const LATEST_SCHEMA_VERSION: number = migrations[migrations.length - 1]?.version ?? 0;
 
