@@ -71,6 +71,8 @@ export const CaseSort = z.enum([
   'study_date_asc',
   'probability_desc',
 ]);
+/** A calendar day, YYYY-MM-DD. */
+export const IsoDate = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'use a date like 2025-01-31');
 export const CaseListParams = z
   .object({
     search: z.string().max(200).optional(),
@@ -79,6 +81,9 @@ export const CaseListParams = z
     predictedClass: z.string().max(200).optional(),
     /** Reviewed cases whose review label differs from the case's current prediction. */
     disagreement: z.boolean().optional(),
+    /** The case date (the study date, else the import day), inclusive bounds. */
+    dateFrom: IsoDate.optional(),
+    dateTo: IsoDate.optional(),
     sort: CaseSort.default('created_desc'),
     offset: z.number().int().nonnegative().default(0),
     limit: z.number().int().positive().max(1000).default(200),
@@ -605,6 +610,8 @@ export const ExportFilter = z
     predictedClass: z.string().max(200).optional(),
     /** Reviewed cases whose review label differs from the current prediction. */
     disagreement: z.boolean().optional(),
+    dateFrom: IsoDate.optional(),
+    dateTo: IsoDate.optional(),
   })
   .strict();
 export type ExportFilter = z.infer<typeof ExportFilter>;

@@ -132,7 +132,7 @@ run('worklist at scale and bad answers (scripted engine)', () => {
     await page.keyboard.press('End');
     const last = page.locator('[role="option"][aria-posinset="10000"]');
     await expect.poll(() => last.getAttribute('aria-label')).toMatch(/^Case 1,/);
-    expect(await last.getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => last.getAttribute('aria-selected')).toBe('true');
     const fetched = engine.listCalls.slice(before).map((c) => c.offset);
     expect(fetched).toContain(9800);
     expect(fetched.length).toBeLessThanOrEqual(3);

@@ -134,6 +134,41 @@ describe('the worklist', () => {
     expect(page.cases.map((x) => x.id)).toEqual([b.caseId, c.caseId]);
   });
 
+  it('filters by case date: the study date, else the import day, bounds inclusive', async () => {
+    const dicomCase = async (uid: string, studyDate: string, shade: number): Promise<number> => {
+      const report = await engine.call('cases.importFiles', {
+        files: [
+          {
+            name: `${uid}.dcm`,
+            data: dicomImage({ rows: 1, columns: 1, pixels: [shade], modality: 'CR', studyDate, studyUid: uid }),
+          },
+        ],
+      });
+      const o = report.outcomes[0]!;
+      if (o.status !== 'imported') throw new Error('dicom import failed');
+      return o.caseId;
+    };
+    const jan = await dicomCase('1.2.3.1', '20200110', 1);
+    const feb = await dicomCase('1.2.3.2', '20200215', 2);
+    const mar = await dicomCase('1.2.3.3', '20200301', 3);
+    const png = (await importPng('today.png', 7)).caseId;
+    // The PNG case has no study date; its import day decides.
+    engine.store.db.prepare('UPDATE cases SET created_at = ? WHERE id = ?').run('2020-02-20T23:59:59.000Z', png);
+
+    const ids = async (p: { dateFrom?: string; dateTo?: string }): Promise<number[]> =>
+      (await engine.call('cases.list', p)).cases.map((c) => c.id).sort((x, y) => x - y);
+    expect(await ids({ dateFrom: '2020-02-01', dateTo: '2020-02-29' })).toEqual([feb, png]);
+    expect(await ids({ dateFrom: '2020-02-15', dateTo: '2020-02-15' })).toEqual([feb]);
+    expect(await ids({ dateTo: '2020-02-20' })).toEqual([jan, feb, png]);
+    expect(await ids({ dateTo: '2020-02-19' })).toEqual([jan, feb]);
+    expect(await ids({ dateFrom: '2020-03-01' })).toEqual([mar]);
+    expect((await engine.call('cases.list', { dateFrom: '2020-02-01', modality: 'CR' })).total).toBe(2);
+    await expect(engine.call('cases.list', { dateFrom: '2020-03-01', dateTo: '2020-02-01' })).rejects.toMatchObject({
+      code: 'bad_input',
+    });
+    await expect(engine.invoke('cases.list', { dateFrom: '1/2/2020' })).rejects.toMatchObject({ code: 'validation' });
+  });
+
   it('updates notes durably, audits it, and refuses an unknown case', async () => {
     const { caseId } = await importPng('n.png', 9);
     const changed: number[][] = [];

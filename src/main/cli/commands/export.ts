@@ -15,6 +15,8 @@ const FILTER_KEYS: Record<string, keyof ExportFilter> = {
   class: 'predictedClass',
   'predicted-class': 'predictedClass',
   disagreement: 'disagreement',
+  from: 'dateFrom',
+  to: 'dateTo',
 };
 
 function caseIds(value: string, previous: number[] = []): number[] {
@@ -33,7 +35,7 @@ function filterTerm(value: string, previous: ExportFilter = {}): ExportFilter {
   const key = eq > 0 ? FILTER_KEYS[value.slice(0, eq).trim().toLowerCase()] : undefined;
   if (!key) {
     throw new InvalidArgumentError(
-      `"${value}" is not KEY=VALUE with KEY one of search, review, disagreement, modality, class (e.g. --filter review=reviewed)`,
+      `"${value}" is not KEY=VALUE with KEY one of search, review, disagreement, modality, class, from, to (e.g. --filter review=reviewed)`,
     );
   }
   const v = value.slice(eq + 1).trim();
@@ -46,6 +48,8 @@ function filterTerm(value: string, previous: ExportFilter = {}): ExportFilter {
     if (v !== 'true' && v !== 'yes') throw new InvalidArgumentError(`disagreement takes true, not "${v}"`);
     return { ...previous, disagreement: true };
   }
+  if ((key === 'dateFrom' || key === 'dateTo') && !/^\d{4}-\d{2}-\d{2}$/.test(v))
+    throw new InvalidArgumentError(`${key === 'dateFrom' ? 'from' : 'to'} takes a date like 2025-01-31, not "${v}"`);
   return { ...previous, [key]: v };
 }
 
@@ -98,7 +102,7 @@ export function registerExportCommand(program: Command): void {
     .option('--case <ids>', 'case id(s), repeatable or comma separated', caseIds)
     .option(
       '--filter <KEY=VALUE>',
-      'export the worklist matching a filter (repeatable): search=TEXT, review=reviewed|unreviewed, disagreement=true, modality=CR, class=NAME',
+      'export the worklist matching a filter (repeatable): search=TEXT, review=reviewed|unreviewed, disagreement=true, modality=CR, class=NAME, from=YYYY-MM-DD, to=YYYY-MM-DD (case date)',
       filterTerm,
     )
     .option('--all', 'export every case')

@@ -32,6 +32,9 @@ export interface ExportFilter {
   modality?: string;
   predictedClass?: string;
   disagreement?: boolean;
+  /** Case date bounds (study date, else import day), YYYY-MM-DD inclusive. */
+  dateFrom?: string;
+  dateTo?: string;
 }
 
 export interface ExportRequest {
@@ -106,6 +109,8 @@ export function resolveCases(store: Store, req: Pick<ExportRequest, 'caseIds' | 
       ...(f.modality ? { modality: f.modality } : {}),
       ...(f.predictedClass ? { predictedClass: f.predictedClass } : {}),
       ...(f.disagreement ? { disagreement: true } : {}),
+      ...(f.dateFrom ? { dateFrom: f.dateFrom } : {}),
+      ...(f.dateTo ? { dateTo: f.dateTo } : {}),
     };
     const page = store.cases.list(query);
     ids.push(...page.cases.map((c) => c.id));

@@ -33,7 +33,11 @@ function assertCaseExists(ctx: EngineContext, caseId: number | undefined): void 
 }
 
 export const caseHandlers: HandlerGroup<StoreMethods> = {
-  'cases.list': (params, ctx) => ctx.store.cases.list(params),
+  'cases.list': (params, ctx) => {
+    if (params.dateFrom && params.dateTo && params.dateFrom > params.dateTo)
+      throw badInput(`The date range starts (${params.dateFrom}) after it ends (${params.dateTo})`);
+    return ctx.store.cases.list(params);
+  },
 
   'cases.get': (params, ctx) => caseDetail(ctx, params.id),
 

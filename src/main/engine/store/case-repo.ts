@@ -117,6 +117,25 @@ function listFilter(q: CaseListQuery): { where: string; params: Record<string, s
       "c.review_status = 'reviewed' AND c.review_label IS NOT NULL AND c.predicted_class IS NOT NULL AND c.review_label <> c.predicted_class",
     );
   }
+  // The case date is the study date, else the day the case was imported (ordinary images carry no study date).
+  // Written as two ranges so each can use its index (cases_study_date, cases_created).
+  if (q.dateFrom || q.dateTo) {
+    const study: string[] = [];
+    const created: string[] = ['c.study_date IS NULL'];
+    if (q.dateFrom) {
+      params['dateFrom'] = q.dateFrom;
+      study.push('c.study_date >= @dateFrom');
+      created.push('c.created_at >= @dateFrom');
+    }
+    if (q.dateTo) {
+      // created_at is a full ISO timestamp: everything of that day sorts below the next day's start.
+      params['dateToEnd'] = `${q.dateTo}\uffff`;
+      params['dateTo'] = q.dateTo;
+      study.push('c.study_date <= @dateTo');
+      created.push('c.created_at < @dateToEnd');
+    }
+    clauses.push(`((${study.join(' AND ')}) OR (${created.join(' AND ')}))`);
+  }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 

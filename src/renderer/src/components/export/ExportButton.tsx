@@ -13,13 +13,15 @@ type ButtonScope = { kind: 'case'; caseId: number } | { kind: 'worklist'; total:
 /** The worklist query as an export filter (order does not matter to an export). */
 export function worklistExportFilter(): { filter: ExportFilter; filtered: boolean } {
   const query = worklistQuery.get();
-  const { search, reviewStatus, modality, predictedClass, disagreement } = toListParams(query);
+  const { search, reviewStatus, modality, predictedClass, disagreement, dateFrom, dateTo } = toListParams(query);
   const filter: ExportFilter = {
     ...(search !== undefined ? { search } : {}),
     ...(reviewStatus !== undefined ? { reviewStatus } : {}),
     ...(modality !== undefined ? { modality } : {}),
     ...(predictedClass !== undefined ? { predictedClass } : {}),
     ...(disagreement ? { disagreement: true } : {}),
+    ...(dateFrom !== undefined ? { dateFrom } : {}),
+    ...(dateTo !== undefined ? { dateTo } : {}),
   };
   const filtered = JSON.stringify({ ...query, sort: '' }) !== JSON.stringify({ ...defaultQuery, sort: '' });
   return { filter, filtered };

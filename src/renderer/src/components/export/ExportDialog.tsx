@@ -1,6 +1,6 @@
 /**
- * The export dialog (`export.run`): which cases (the worklist's current filters, the case on screen, or typed case
- * numbers), where (a folder or a .zip path on the engine's machine), what besides the JSON, CSV and evidence PNGs
+ * The export dialog (`export.run`): which cases (the worklist's current filters, the cases selected in the worklist,
+ * the case on screen, or typed case numbers), where (a folder or a .zip path on the engine's machine), what besides the JSON, CSV and evidence PNGs
  * (PDF reports, DICOM SR), and whether to include patient identifiers (off by default, recorded in the audit log).
  * Shows progress while the engine writes and the outcome after: where it went, cases without predictions, warnings.
  */
@@ -14,7 +14,10 @@ import './export.css';
 
 export type ExportScope =
   | { kind: 'case'; caseId: number }
-  | { kind: 'worklist'; filter: ExportFilter; total: number | null; filtered: boolean };
+  /** `selected`: the user selected every case of the (filtered) worklist. */
+  | { kind: 'worklist'; filter: ExportFilter; total: number | null; filtered: boolean; selected?: boolean }
+  /** Cases picked in the worklist. */
+  | { kind: 'selection'; caseIds: number[] };
 
 type Choice = 'scope' | 'typed';
 
@@ -33,8 +36,14 @@ function suggestedPath(dataDir: string): string {
 
 function scopeLabel(scope: ExportScope): string {
   if (scope.kind === 'case') return `Case ${scope.caseId}`;
+  if (scope.kind === 'selection') {
+    const n = scope.caseIds.length;
+    return n === 1 ? `The selected case (${scope.caseIds[0]})` : `The ${n.toLocaleString()} selected cases`;
+  }
   const n = scope.total === null ? '…' : scope.total.toLocaleString();
   const cases = scope.total === 1 ? 'case' : 'cases';
+  if (scope.selected)
+    return `The ${n} selected ${cases} (every case ${scope.filtered ? 'matching the filters' : 'of the worklist'})`;
   return scope.filtered ? `The ${n} ${cases} matching the worklist filters` : `All ${n} ${cases} of the worklist`;
 }
 
@@ -141,7 +150,9 @@ export function ExportDialog(props: { scope: ExportScope; onClose: () => void })
         ? { caseIds: typedIds.ids }
         : scope.kind === 'case'
           ? { caseIds: [scope.caseId] }
-          : { filter: scope.filter };
+          : scope.kind === 'selection'
+            ? { caseIds: scope.caseIds }
+            : { filter: scope.filter };
     setRunning(true);
     setError(null);
     setResult(null);

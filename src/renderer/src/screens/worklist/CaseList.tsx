@@ -1,6 +1,9 @@
 /**
  * The virtualised case list: only the rows on screen exist in the DOM, their data paged in with `cases.list`.
- * A listbox: arrow keys, Page Up/Down, Home/End move the active row; Enter or a click opens the case.
+ * A multi-select listbox: arrow keys, Page Up/Down, Home/End move the active row (and select it; with Shift they
+ * select from the anchor, with Ctrl they only move); Space toggles the active row, Ctrl+A selects every case of the
+ * filtered list, Escape clears. A click selects and opens the case; Ctrl/Cmd-click toggles, Shift-click selects a
+ * range, the checkbox toggles without opening.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
@@ -9,6 +12,7 @@ import { useRenderedImage } from '../../components/use-rendered-image';
 import { formatProbability, formatStudyDate, formatTimestamp } from '../../lib/format';
 import { createLimiter } from '../../lib/limiter';
 import type { CasePager, PagerSnapshot } from './case-pager';
+import { isSelected, type Selection } from './selection';
 
 export const ROW_HEIGHT = 76;
 const THUMB_SIZE = 96;
@@ -66,10 +70,28 @@ function rowLabel(c: CaseSummary): string {
   return parts.join(', ');
 }
 
-const CaseRow = memo(function CaseRow(props: { c: CaseSummary }): ReactNode {
+/** How a pick changes the selection: only this row, this row in or out, or anchor..row (added to the rest). */
+export type PickMode = 'only' | 'toggle' | 'range' | 'add-range';
+
+function pickMode(e: { shiftKey: boolean; ctrlKey: boolean; metaKey: boolean }): PickMode {
+  const ctrl = e.ctrlKey || e.metaKey;
+  if (e.shiftKey) return ctrl ? 'add-range' : 'range';
+  return ctrl ? 'toggle' : 'only';
+}
+
+const CaseRow = memo(function CaseRow(props: { c: CaseSummary; onCheck: () => void }): ReactNode {
   const { c } = props;
   return (
     <>
+      <span
+        className="row-check"
+        aria-hidden="true"
+        title="Select or deselect this case"
+        onClick={(e) => {
+          e.stopPropagation();
+          props.onCheck();
+        }}
+      />
       <Thumbnail imageId={c.firstImageId} />
       <span className="cell cell--case">
         <span className="cell__main">Case {c.id}</span>
@@ -90,6 +112,7 @@ const CaseRow = memo(function CaseRow(props: { c: CaseSummary }): ReactNode {
 export function CaseListHeader(): ReactNode {
   return (
     <div className="case-grid case-list__head" aria-hidden="true">
+      <span />
       <span>Image</span>
       <span>Case</span>
       <span>Study date</span>
@@ -107,8 +130,12 @@ export function CaseList(props: {
   snapshot: PagerSnapshot;
   onOpen: (c: CaseSummary, index: number) => void;
   initialIndex: number;
+  selection: Selection;
+  onPick: (index: number, mode: PickMode) => void;
+  onSelectAll: () => void;
+  onClearSelection: () => void;
 }): ReactNode {
-  const { pager, snapshot, onOpen } = props;
+  const { pager, snapshot, onOpen, selection, onPick } = props;
   const count = snapshot.total ?? 0;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(() => Math.min(props.initialIndex, Math.max(0, count - 1)));
@@ -130,22 +157,44 @@ export function CaseList(props: {
     pager.ensure(first, last);
   }, [pager, first, last, snapshot.version]);
 
-  const moveTo = (index: number): void => {
+  // A row selected by key before its page arrived is selected once it has (no extra request for one id).
+  const [pendingPick, setPendingPick] = useState<number | null>(null);
+  useEffect(() => {
+    if (pendingPick !== null && pager.row(pendingPick)) {
+      setPendingPick(null);
+      onPick(pendingPick, 'only');
+    }
+  }, [pager, pendingPick, snapshot.version, onPick]);
+
+  const moveTo = (index: number, e?: KeyboardEvent<HTMLDivElement>): void => {
     if (count === 0) return;
     const next = Math.max(0, Math.min(count - 1, index));
     setActive(next);
     virtualizer.scrollToIndex(next, { align: 'auto' });
+    const mode = e ? pickMode(e) : 'only';
+    if (mode === 'toggle') return; // Ctrl+arrow moves the active row only.
+    if (mode === 'only' && !pager.row(next)) setPendingPick(next);
+    else onPick(next, mode === 'add-range' ? 'range' : mode);
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? ROW_HEIGHT) / ROW_HEIGHT) - 1);
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a') {
+      e.preventDefault();
+      props.onSelectAll();
+      return;
+    }
     const handled: Record<string, () => void> = {
-      ArrowDown: () => moveTo(activeIndex + 1),
-      ArrowUp: () => moveTo(activeIndex - 1),
-      PageDown: () => moveTo(activeIndex + page),
-      PageUp: () => moveTo(activeIndex - page),
-      Home: () => moveTo(0),
-      End: () => moveTo(count - 1),
+      ' ': () => {
+        if (activeIndex >= 0) onPick(activeIndex, 'toggle');
+      },
+      Escape: () => props.onClearSelection(),
+      ArrowDown: () => moveTo(activeIndex + 1, e),
+      ArrowUp: () => moveTo(activeIndex - 1, e),
+      PageDown: () => moveTo(activeIndex + page, e),
+      PageUp: () => moveTo(activeIndex - page, e),
+      Home: () => moveTo(0, e),
+      End: () => moveTo(count - 1, e),
       Enter: () => {
         const c = pager.row(activeIndex);
         if (c) onOpen(c, activeIndex);
@@ -165,6 +214,7 @@ export function CaseList(props: {
       className="case-list__scroll"
       role="listbox"
       aria-label="Cases"
+      aria-multiselectable="true"
       tabIndex={0}
       aria-activedescendant={activeIndex >= 0 && pager.row(activeIndex) ? `case-row-${activeIndex}` : undefined}
       onKeyDown={onKeyDown}
@@ -173,6 +223,7 @@ export function CaseList(props: {
         {items.map((item) => {
           const c = pager.row(item.index);
           const isActive = item.index === activeIndex;
+          const picked = c ? isSelected(selection, c.id) : false;
           // Keyed by case so a row keeps its thumbnail when new cases push it down; a case seen twice while pages
           // refresh (old and new page overlap) falls back to its position.
           const key = c && !seen.has(c.id) ? `c${c.id}` : `i${item.index}`;
@@ -182,22 +233,35 @@ export function CaseList(props: {
               key={key}
               id={`case-row-${item.index}`}
               role="option"
-              aria-selected={isActive}
+              aria-selected={picked}
               aria-posinset={item.index + 1}
               aria-setsize={count}
               aria-label={c ? rowLabel(c) : 'Loading'}
               data-case-id={c?.id}
-              className={`case-grid case-row${isActive ? ' case-row--active' : ''}${c ? '' : ' case-row--loading'}`}
+              className={`case-grid case-row${isActive ? ' case-row--active' : ''}${picked ? ' case-row--selected' : ''}${c ? '' : ' case-row--loading'}`}
               style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
-              onClick={() => {
+              onMouseDown={(e) => {
+                // Shift-click selects rows, not the text between them.
+                if (e.shiftKey) e.preventDefault();
+              }}
+              onClick={(e) => {
                 setActive(item.index);
-                if (c) onOpen(c, item.index);
+                const mode = pickMode(e);
+                onPick(item.index, mode);
+                if (c && mode === 'only') onOpen(c, item.index);
               }}
             >
               {c ? (
-                <CaseRow c={c} />
+                <CaseRow
+                  c={c}
+                  onCheck={() => {
+                    setActive(item.index);
+                    onPick(item.index, 'toggle');
+                  }}
+                />
               ) : (
                 <>
+                  <span className="row-check" aria-hidden="true" />
                   <span className="thumb" aria-hidden="true" />
                   <span className="cell muted">Loading…</span>
                 </>

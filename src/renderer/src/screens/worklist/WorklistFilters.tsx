@@ -1,4 +1,7 @@
-/** Search box (applied as you type, after a pause), review status, modality, predicted class and sort order. */
+/**
+ * Search box (applied as you type, after a pause), review status, modality, predicted class, the case date range
+ * (study date, else the import day) and sort order.
+ */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { SORT_LABELS, type ReviewFilter, type SortKey, type WorklistQuery } from './worklist-query';
 
@@ -101,6 +104,28 @@ export function WorklistFilters(props: {
           onChange={(e) => setPredicted(e.target.value)}
         />
       </label>
+      <fieldset className="field date-range">
+        <legend>Case date</legend>
+        <div className="date-range__inputs">
+          <input
+            type="date"
+            aria-label="Case date from"
+            title="From this day (study date, else the import day)"
+            value={query.dateFrom}
+            max={query.dateTo || undefined}
+            onChange={(e) => onChange({ dateFrom: e.target.value })}
+          />
+          <span aria-hidden="true">–</span>
+          <input
+            type="date"
+            aria-label="Case date to"
+            title="To this day, inclusive"
+            value={query.dateTo}
+            min={query.dateFrom || undefined}
+            onChange={(e) => onChange({ dateTo: e.target.value })}
+          />
+        </div>
+      </fieldset>
       <label className="field">
         <span>Order</span>
         <select value={query.sort} onChange={(e) => onChange({ sort: e.target.value as SortKey })}>

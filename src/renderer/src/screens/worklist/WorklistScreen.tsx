@@ -2,7 +2,16 @@
  * The worklist: search, filters and order over `cases.list`, the virtualised list, and import by drag and drop
  * anywhere on the screen or by the file and folder pickers. Refreshes on `cases.changed` and after each import.
  */
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type DragEvent, type ReactNode } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type DragEvent,
+  type ReactNode,
+} from 'react';
 import type { CaseSummary } from '@shared/contract';
 import { useOnReconnect, useVip, useVipEvent } from '../../api/vip-context';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -12,11 +21,22 @@ import { navigate } from '../../lib/router';
 import { useStore } from '../../lib/store';
 import { throttleTrailing } from '../../lib/throttle';
 import { CasePager } from './case-pager';
-import { CaseList, CaseListHeader } from './CaseList';
+import { CaseList, CaseListHeader, type PickMode } from './CaseList';
 import { ImportRun } from './import-run';
 import { ImportPanel } from './ImportPanel';
 import { WorklistFilters } from './WorklistFilters';
 import { defaultQuery, openedPosition, worklistQuery } from './worklist-query';
+import {
+  emptySelection,
+  idsInRange,
+  rangeFrom,
+  selectAll,
+  selectOnly,
+  toggle,
+  extendTo,
+  worklistSelection,
+} from './selection';
+import { SelectionBar } from './SelectionBar';
 
 function hasFiles(e: DragEvent): boolean {
   return Array.from(e.dataTransfer.types).includes('Files');
@@ -111,6 +131,28 @@ export function WorklistScreen(): ReactNode {
     );
   };
 
+  const selection = useStore(worklistSelection);
+  const pick = useCallback(
+    (index: number, mode: PickMode): void => {
+      const current = worklistSelection.get();
+      if (mode === 'range' || mode === 'add-range') {
+        const [first, last] = rangeFrom(current, index);
+        void idsInRange(api, query, first, last, (i) => pager.row(i)).then(
+          (ids) =>
+            worklistSelection.set((s) =>
+              mode === 'range' ? { all: false, ids: new Set(ids), anchor: s.anchor ?? index } : extendTo(s, ids),
+            ),
+          (err: unknown) => setPickError(err),
+        );
+        return;
+      }
+      const row = pager.row(index);
+      if (!row) return;
+      worklistSelection.set((s) => (mode === 'toggle' ? toggle(s, row.id, index) : selectOnly(row.id, index)));
+    },
+    [api, query, pager],
+  );
+
   const open = (c: CaseSummary, index: number): void => {
     openedPosition.set({ caseId: c.id, index });
     navigate({ name: 'case', id: c.id });
@@ -150,8 +192,9 @@ export function WorklistScreen(): ReactNode {
       <WorklistFilters
         query={query}
         onChange={(patch) => {
-          // A new order or filter starts at the top; the remembered row belongs to the old list.
+          // A new order or filter starts at the top; the remembered row and the selection belong to the old list.
           openedPosition.set(null);
+          worklistSelection.set(emptySelection);
           worklistQuery.set((q) => ({ ...q, ...patch }));
         }}
       />
@@ -160,6 +203,7 @@ export function WorklistScreen(): ReactNode {
         <ErrorNotice title="Could not load the worklist" error={snapshot.error} onRetry={() => pager.refresh()} />
       ) : null}
       {run ? <ImportPanel run={run} onClose={() => setRun(null)} /> : null}
+      <SelectionBar query={query} selection={selection} total={total} />
       <div className="case-list">
         <CaseListHeader />
         {total === 0 ? (
@@ -172,6 +216,7 @@ export function WorklistScreen(): ReactNode {
                   className="button"
                   onClick={() => {
                     openedPosition.set(null);
+                    worklistSelection.set(emptySelection);
                     worklistQuery.set({ ...defaultQuery, sort: query.sort });
                   }}
                 >
@@ -192,6 +237,10 @@ export function WorklistScreen(): ReactNode {
             snapshot={snapshot}
             onOpen={open}
             initialIndex={remembered?.index ?? 0}
+            selection={selection}
+            onPick={pick}
+            onSelectAll={() => worklistSelection.set(selectAll())}
+            onClearSelection={() => worklistSelection.set(emptySelection)}
           />
         )}
       </div>

@@ -14,6 +14,9 @@ export interface WorklistQuery {
   readonly reviewStatus: ReviewFilter;
   readonly modality: string;
   readonly predictedClass: string;
+  /** Case date bounds, YYYY-MM-DD or '' (inclusive). */
+  readonly dateFrom: string;
+  readonly dateTo: string;
   readonly sort: SortKey;
 }
 
@@ -30,6 +33,8 @@ export const defaultQuery: WorklistQuery = {
   reviewStatus: '',
   modality: '',
   predictedClass: '',
+  dateFrom: '',
+  dateTo: '',
   sort: 'created_desc',
 };
 
@@ -37,6 +42,8 @@ export const worklistQuery = createStore<WorklistQuery>(defaultQuery);
 
 /** Where the last opened case sat in the worklist, so N/P can start from there without searching. */
 export const openedPosition = createStore<{ caseId: number; index: number } | null>(null);
+
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export function toListParams(q: WorklistQuery): Params<'cases.list'> {
   const params: Params<'cases.list'> = { sort: q.sort };
@@ -46,6 +53,10 @@ export function toListParams(q: WorklistQuery): Params<'cases.list'> {
   else if (q.reviewStatus) params.reviewStatus = q.reviewStatus;
   if (q.modality.trim()) params.modality = q.modality.trim().slice(0, 16);
   if (q.predictedClass.trim()) params.predictedClass = q.predictedClass.trim().slice(0, 200);
+  // A reversed range is read as meant: the two days in order.
+  const [from, to] = q.dateFrom && q.dateTo && q.dateFrom > q.dateTo ? [q.dateTo, q.dateFrom] : [q.dateFrom, q.dateTo];
+  if (ISO_DAY.test(from)) params.dateFrom = from;
+  if (ISO_DAY.test(to)) params.dateTo = to;
   return params;
 }
 
