@@ -13,12 +13,15 @@ import { ModelsScreen } from './screens/models/ModelsScreen';
 import { CaseViewer } from './screens/viewer/CaseViewer';
 import { WorklistScreen } from './screens/worklist/WorklistScreen';
 import { AuditScreen } from './screens/audit/AuditScreen';
+import { PacsScreen } from './screens/pacs/PacsScreen';
 
 function Screen(props: { route: Route }): ReactNode {
   const { route } = props;
   switch (route.name) {
     case 'worklist':
       return <WorklistScreen />;
+    case 'pacs':
+      return <PacsScreen />;
     case 'case':
       return <CaseViewer caseId={route.id} />;
     case 'training':

@@ -17,8 +17,10 @@ const NAV: Array<{ route: Route; label: string }> = [
 ];
 
 function isCurrent(item: Route, current: Route): boolean {
-  // A case belongs to the worklist section.
-  return item.name === current.name || (item.name === 'worklist' && current.name === 'case');
+  // A case and the PACS tab belong to the worklist section.
+  return (
+    item.name === current.name || (item.name === 'worklist' && (current.name === 'case' || current.name === 'pacs'))
+  );
 }
 
 function connectionLabel(state: ConnectionState, now: number): string {

@@ -1,8 +1,9 @@
-/** A small hash router: #/worklist, #/case/12, #/training, #/models, #/symptoms, #/audit, #/settings. */
+/** A small hash router: #/worklist, #/pacs (the worklist's PACS tab), #/case/12, #/training, #/models, #/symptoms, #/audit, #/settings. */
 import { useSyncExternalStore } from 'react';
 
 export type Route =
   | { name: 'worklist' }
+  | { name: 'pacs' }
   | { name: 'case'; id: number }
   | { name: 'training' }
   | { name: 'models' }
@@ -11,7 +12,7 @@ export type Route =
   | { name: 'settings' }
   | { name: 'not-found'; path: string };
 
-const SIMPLE = ['worklist', 'training', 'models', 'symptoms', 'audit', 'settings'] as const;
+const SIMPLE = ['worklist', 'pacs', 'training', 'models', 'symptoms', 'audit', 'settings'] as const;
 
 export function parseHash(hash: string): Route {
   const path = hash.replace(/^#/, '').replace(/^\/+/, '').replace(/\/+$/, '');

@@ -1,8 +1,9 @@
-/** Reviewer name and the LLM endpoint, saved with `settings.update`; the data folder shown read-only. */
+/** Reviewer name and the LLM endpoint (`settings.update`), the PACS nodes, and the data folder shown read-only. */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { AppInfo, Settings } from '@shared/contract';
 import { useOnReconnect, useVip } from '../../api/vip-context';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { PacsNodesSection } from './PacsNodesSection';
 
 type Loaded = { settings: Settings; info: AppInfo };
 
@@ -35,15 +36,17 @@ export function SettingsScreen(): ReactNode {
         <ErrorNotice title="Could not load the settings" error={loadError} onRetry={() => setAttempt((a) => a + 1)} />
       ) : null}
       {loaded ? (
-        <SettingsForm key={JSON.stringify(loaded.settings)} initial={loaded.settings} info={loaded.info} />
+        <SettingsForm key={JSON.stringify(loaded.settings)} initial={loaded.settings} />
       ) : loadError ? null : (
         <p className="muted">Loading…</p>
       )}
+      <PacsNodesSection />
+      {loaded ? <InstallationFacts info={loaded.info} /> : null}
     </section>
   );
 }
 
-function SettingsForm(props: { initial: Settings; info: AppInfo }): ReactNode {
+function SettingsForm(props: { initial: Settings }): ReactNode {
   const api = useVip();
   const [saved, setSaved] = useState<Settings>(props.initial);
   const [draft, setDraft] = useState<Settings>(props.initial);
@@ -138,6 +141,13 @@ function SettingsForm(props: { initial: Settings; info: AppInfo }): ReactNode {
         </span>
       </div>
       {error ? <ErrorNotice title="Could not save the settings" error={error} /> : null}
+    </form>
+  );
+}
+
+function InstallationFacts(props: { info: AppInfo }): ReactNode {
+  return (
+    <div className="form">
       <fieldset>
         <legend>This installation</legend>
         <label className="field">
@@ -158,6 +168,6 @@ function SettingsForm(props: { initial: Settings; info: AppInfo }): ReactNode {
           </dd>
         </dl>
       </fieldset>
-    </form>
+    </div>
   );
 }

@@ -20,6 +20,7 @@ import { CaseFacts, DicomTable, ImageFacts } from './AttributesPanel';
 import { DisplayControls } from './DisplayControls';
 import { ImageStage, type DragPhase, type StageMode } from './ImageStage';
 import { NotesEditor } from './NotesEditor';
+import { SendToPacsButton } from './SendToPacs';
 import { useDisplayImage } from './use-display-image';
 import { draggedWindow, presetsFor } from './window-presets';
 
@@ -195,6 +196,7 @@ export function CaseViewer(props: { caseId: number }): ReactNode {
         </h1>
         <div className="viewer-bar__nav">
           <ExportButton scope={{ kind: 'case', caseId: detail.id }} />
+          <SendToPacsButton detail={detail} />
           <button
             type="button"
             className="button"

@@ -24,6 +24,7 @@ import { CasePager } from './case-pager';
 import { CaseList, CaseListHeader, type PickMode } from './CaseList';
 import { ImportRun } from './import-run';
 import { ImportPanel } from './ImportPanel';
+import { WorklistTabs } from '../pacs/WorklistTabs';
 import { WorklistFilters } from './WorklistFilters';
 import { defaultQuery, openedPosition, worklistQuery } from './worklist-query';
 import {
@@ -181,6 +182,7 @@ export function WorklistScreen(): ReactNode {
     >
       <div className="worklist-bar">
         <h1 id="worklist-title">Worklist</h1>
+        <WorklistTabs current="local" />
         <p className="worklist-bar__count" role="status" data-testid="case-count">
           {total === null ? 'Loading…' : `${total.toLocaleString()} ${total === 1 ? 'case' : 'cases'}`}
           {filtered && total !== null ? (total === 1 ? ' matches the filters' : ' match the filters') : ''}
