@@ -141,6 +141,10 @@ describe('retrieval progress in words', () => {
       progress({ jobId: 1, phase: 'finished', status: 'complete', done: 10, total: 10, imported: 8, alreadyStored: 2 }),
     );
     expect(done).toEqual({ headline: 'Retrieved: 8 images new, 2 already here', tone: 'ok' });
+    expect(
+      describeJob(progress({ jobId: 1, phase: 'finished', status: 'complete', done: 3, total: 3, alreadyStored: 3 }))
+        .headline,
+    ).toBe('Already in the worklist: 3 images');
     expect(describeJob(progress({ jobId: 1, phase: 'finished', status: 'failed', error: 'HTTP 500' })).tone).toBe(
       'error',
     );

@@ -68,7 +68,12 @@ export function PacsScreen(): ReactNode {
           : v,
       );
     } catch (error) {
-      pacsView.set((v) => (v.submitted === submitted && v.offset === offset ? { ...v, loading: false, error } : v));
+      // The old page belongs to another search (maybe another node): show the error alone.
+      pacsView.set((v) =>
+        v.submitted === submitted && v.offset === offset
+          ? { ...v, loading: false, error, result: null, expanded: new Set(), series: new Map() }
+          : v,
+      );
     }
   };
 

@@ -66,7 +66,7 @@ export function PacsSearchForm(props: {
           <input type="date" max={form.dateTo || undefined} {...text('dateFrom')} />
         </label>
         <label className="field">
-          <span>to</span>
+          <span>Study date to</span>
           <input
             type="date"
             min={form.dateFrom || undefined}

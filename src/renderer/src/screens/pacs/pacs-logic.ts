@@ -176,6 +176,8 @@ export function describeJob(p: PacsProgress | null): JobText {
   if (p.phase === 'listing') return { headline: 'Listing the images…', tone: 'running' };
   if (p.phase === 'retrieving')
     return { headline: `Retrieving: ${p.done.toLocaleString()} of ${images(p.total)}`, tone: 'running' };
+  if (p.status === 'complete' && p.imported === 0 && p.alreadyStored > 0)
+    return { headline: `Already in the worklist: ${images(p.alreadyStored)}`, tone: 'ok' };
   const stored =
     p.alreadyStored > 0
       ? `${images(p.imported)} new, ${p.alreadyStored.toLocaleString()} already here`
