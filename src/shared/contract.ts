@@ -155,6 +155,42 @@ export const AuditEntry = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
+/** What the engine computes on: onnxruntime's providers, tfjs's backend, the cores, the training text engine. */
+export const ComputeStatus = z.object({
+  cpuCount: z.number().int(),
+  cpuModel: z.string(),
+  platform: z.string(),
+  arch: z.string(),
+  onnx: z.object({
+    runtime: z.string(),
+    /** Providers this onnxruntime build can use, best first, always ending with cpu. */
+    available: z.array(z.string()),
+    /** Providers of the sessions open now (empty until a model has run in this session). */
+    inUse: z.array(z.string()),
+    /** VIP_ONNX_PROVIDER when set. */
+    forced: z.string().nullable(),
+  }),
+  tfjs: z.object({
+    /** The backend initialised in this process (tensorflow, wasm, cpu), null when tfjs has not started here. */
+    initialised: z.string().nullable(),
+    provider: z.string().nullable(),
+    simd: z.boolean().nullable(),
+    /** The packages tfjs would try, in order, when it starts. */
+    wouldTry: z.array(z.string()),
+    forced: z.string().nullable(),
+  }),
+  trainingText: z.object({
+    /** What training uses by default: `auto` times one step of each engine and keeps the faster. */
+    choice: z.string(),
+    choices: z.array(z.string()),
+    /** The engine the newest trained version used, and why; null before any training here. */
+    lastPicked: z.string().nullable(),
+    lastReason: z.string().nullable(),
+    lastVersionId: Id.nullable(),
+  }),
+});
+export type ComputeStatus = z.infer<typeof ComputeStatus>;
+
 // ---------------------------------------------------------------- CLIP model packages
 export const ModelPackageId = z
   .string()
@@ -701,6 +737,8 @@ const NoParams = z.object({}).strict();
 
 export const methods = {
   'app.info': { params: NoParams, result: AppInfo },
+  /** The compute backends in use and available (answers without starting any of them). */
+  'engine.status': { params: NoParams, result: ComputeStatus },
   'cases.list': { params: CaseListParams, result: CaseListResult },
   'cases.get': { params: z.object({ id: Id }).strict(), result: CaseDetail },
   /** Import files by path on the engine's machine (Electron file dialog, CLI, a folder on the server). */

@@ -112,7 +112,12 @@ async function openFirstSession(
   throw lastError;
 }
 
-const cache = new Map<string, { key: string; sessions: Promise<ClipSessions> }>();
+const cache = new Map<string, { key: string; sessions: Promise<ClipSessions>; provider?: ExecutionProvider }>();
+
+/** The providers of the sessions open in this process (empty before the first prediction or embedding). */
+export function providersInUse(): ExecutionProvider[] {
+  return [...new Set([...cache.values()].flatMap((c) => (c.provider ? [c.provider] : [])))];
+}
 
 function cacheKey(pkg: ModelPackage, options: SessionOptions): string {
   const f = pkg.manifest.files;
@@ -129,7 +134,12 @@ export function openClipSessions(pkg: ModelPackage, options: SessionOptions = {}
   if (known && known.key === key) return known.sessions;
   if (known) void known.sessions.then((s) => s.release()).catch(() => undefined);
   const sessions = createClipSessions(pkg, options);
-  cache.set(pkg.dir, { key, sessions });
+  const entry: { key: string; sessions: Promise<ClipSessions>; provider?: ExecutionProvider } = { key, sessions };
+  cache.set(pkg.dir, entry);
+  sessions.then(
+    (s) => (entry.provider = s.executionProvider),
+    () => undefined,
+  );
   // A failed open is not cached: the next call tries again (the user may have repaired the package).
   sessions.catch(() => {
     if (cache.get(pkg.dir)?.sessions === sessions) cache.delete(pkg.dir);

@@ -31,12 +31,52 @@ export interface TfjsBackendInfo {
 const nativePackages = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
 let chosen: Promise<TfjsBackendInfo> | undefined;
+/** The answer of `chosen` once it settled (for status reports that must not start tfjs themselves). */
+let settled: TfjsBackendInfo | undefined;
 
 /** Initialises tfjs once; later calls return the first call's answer. */
 export function initTfjs(): Promise<TfjsBackendInfo> {
   // Through a promise so that a bad override rejects like every other failure instead of throwing synchronously.
-  chosen ??= Promise.resolve().then(() => pickBackend(readOverride()));
+  chosen ??= Promise.resolve()
+    .then(() => pickBackend(readOverride()))
+    .then((info) => (settled = info));
   return chosen;
+}
+
+export interface TfjsBackendStatus {
+  /** The backend this process initialised, or null when nothing here has used tfjs yet. */
+  initialised: TfjsBackendInfo | null;
+  /** VIP_TFJS_BACKEND when set (valid or not). */
+  forced: string | null;
+  /** The packages initTfjs would try, in order, as far as can be told without loading them. */
+  wouldTry: TfjsBackendInfo['provider'][];
+}
+
+/**
+ * What tfjs runs on here, without initialising it: starting a native backend just to answer would load TensorFlow
+ * (hundreds of MB) into the process. A native package counts when it resolves; whether it loads is only known by trying.
+ */
+export function tfjsBackendStatus(): TfjsBackendStatus {
+  const forced = process.env['VIP_TFJS_BACKEND']?.trim().toLowerCase() || null;
+  const require = createRequire(import.meta.url);
+  const resolvable = (name: string): boolean => {
+    try {
+      require.resolve(name);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const native = nativePackages.filter(resolvable);
+  const wouldTry: TfjsBackendInfo['provider'][] =
+    forced === 'cpu'
+      ? ['@tensorflow/tfjs-backend-cpu']
+      : forced === 'wasm'
+        ? ['@tensorflow/tfjs-backend-wasm']
+        : forced === 'node'
+          ? [...native]
+          : [...native, '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu'];
+  return { initialised: settled ?? null, forced, wouldTry };
 }
 
 function readOverride(): TfjsBackendChoice | undefined {

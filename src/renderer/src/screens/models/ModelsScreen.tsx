@@ -1,12 +1,14 @@
 /**
  * The installed CLIP packages (`models.list`) and the changes to them: create a demo, import a Hugging Face folder,
- * remove. The list and any running change live in ModelsProvider, shared with the shell's demo-model banner.
+ * remove; below them what the engine computes on and the latest benchmark. The list and any running change live in ModelsProvider, shared with the shell's demo-model banner.
  */
 import { useEffect, type ReactNode } from 'react';
 import { useModels } from '../../api/models-state';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { usablePackages } from '../../lib/model-packages';
 import { useVip } from '../../api/vip-context';
+import { BenchPanel } from './BenchPanel';
+import { ComputePanel } from './ComputePanel';
 import { CreateDemoForm } from './CreateDemoForm';
 import { ImportFolderForm } from './ImportFolderForm';
 import { OutcomeNotice } from './OutcomeNotice';
@@ -79,6 +81,11 @@ export function ModelsScreen(): ReactNode {
       <div className="model-forms">
         <CreateDemoForm taken={taken} />
         <ImportFolderForm taken={taken} />
+      </div>
+
+      <div className="system-cards">
+        <ComputePanel />
+        <BenchPanel />
       </div>
     </section>
   );
