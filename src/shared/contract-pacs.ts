@@ -166,7 +166,9 @@ export const PacsSendResult = z.object({
   /** The SR's identity: the same study as the case's source images, so the PACS shows it in that study. */
   studyInstanceUID: z.string(),
   seriesInstanceUID: z.string(),
+  /** The first (usually only) SR; a case with several predicted images gets one SR per image, all listed below. */
   sopInstanceUID: z.string(),
+  sopInstanceUIDs: z.array(z.string()),
 });
 export type PacsSendResult = z.infer<typeof PacsSendResult>;
 

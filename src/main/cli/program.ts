@@ -14,6 +14,7 @@ import { registerSymptomCommands } from './commands/symptoms';
 import { registerBenchCommand } from './commands/bench';
 import { registerExportCommand } from './commands/export';
 import { registerAuditCommands } from './commands/audit';
+import { registerPacsCommands } from './commands/pacs';
 
 export function buildProgram(): Command {
   const program = new Command('vip')
@@ -40,5 +41,6 @@ export function buildProgram(): Command {
   registerBenchCommand(program);
   registerExportCommand(program);
   registerAuditCommands(program);
+  registerPacsCommands(program);
   return program;
 }

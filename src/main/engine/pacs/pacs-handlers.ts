@@ -2,26 +2,78 @@
  * The contract's `pacs.*` methods: PACS node settings, QIDO-RS query, WADO-RS retrieve jobs (progress as `pacs.progress`
  * events) and STOW-RS send of a case's DICOM SR.
  */
-import type { pacsMethods } from '@shared/contract';
+import type { pacsMethods, PacsTestResult } from '@shared/contract';
 import { VipError } from '@shared/errors';
 import type { HandlerGroup } from '../handlers';
 import { pacsNodeRepo } from './node-repo';
-import { addNode, nodeInfo, removeNode, updateNode } from './node-service';
+import { addNode, nodeInfo, removeNode, requireNode, updateNode } from './node-service';
+import { pacsClient } from './pacs-client';
+import { runQuery } from './query';
+import { cancelRetrieve, startRetrieve } from './retrieve-jobs';
+import { sendCaseReports } from './send-sr';
 
 type PacsMethods = keyof typeof pacsMethods;
 
-const notYet = (what: string): never => {
-  throw new VipError('unavailable', `PACS ${what} is not available in this build yet`);
-};
-
 export const pacsHandlers: HandlerGroup<PacsMethods> = {
   'pacs.list': (_params, ctx) => ({ nodes: pacsNodeRepo(ctx.store.db).list().map(nodeInfo) }),
-  'pacs.add': (params, ctx) => nodeInfo(addNode(ctx.store.db, params)),
-  'pacs.update': (params, ctx) => nodeInfo(updateNode(ctx.store.db, params)),
-  'pacs.remove': (params, ctx) => ({ removed: removeNode(ctx.store.db, params.name) }),
-  'pacs.test': () => notYet('echo'),
-  'pacs.query': () => notYet('query'),
-  'pacs.retrieve': () => notYet('retrieve'),
-  'pacs.cancel': () => notYet('cancel'),
-  'pacs.send': () => notYet('send'),
+
+  'pacs.add': (params, ctx) => {
+    const node = addNode(ctx.store.db, params);
+    ctx.store.audit.record({
+      actor: ctx.actor(),
+      action: 'pacs.add',
+      entity: 'pacs',
+      entityId: node.name,
+      detail: { url: node.url, auth: node.auth, username: node.username },
+    });
+    return nodeInfo(node);
+  },
+
+  'pacs.update': (params, ctx) => {
+    const node = updateNode(ctx.store.db, params);
+    ctx.store.audit.record({
+      actor: ctx.actor(),
+      action: 'pacs.update',
+      entity: 'pacs',
+      entityId: node.name,
+      detail: { url: node.url, auth: node.auth, username: node.username, secretChanged: params.secret !== undefined },
+    });
+    return nodeInfo(node);
+  },
+
+  'pacs.remove': (params, ctx) => {
+    const removed = removeNode(ctx.store.db, params.name);
+    ctx.store.audit.record({ actor: ctx.actor(), action: 'pacs.remove', entity: 'pacs', entityId: removed });
+    return { removed };
+  },
+
+  'pacs.test': async (params, ctx) => {
+    const node = requireNode(ctx.store.db, params.name);
+    const started = Date.now();
+    const result = (ok: boolean, message: string): PacsTestResult => ({
+      name: node.name,
+      ok,
+      message,
+      elapsedMs: Date.now() - started,
+    });
+    try {
+      const rows = await pacsClient(node).searchForStudies({ limit: 1 });
+      return result(
+        true,
+        `PACS "${node.name}" answered a study query (${rows.length ? 'studies found' : 'no studies'})`,
+      );
+    } catch (err) {
+      if (err instanceof VipError) return result(false, err.message);
+      throw err;
+    }
+  },
+
+  'pacs.query': (params, ctx) => runQuery(pacsClient(requireNode(ctx.store.db, params.name)), params),
+
+  'pacs.retrieve': (params, ctx) => ({ jobId: startRetrieve(ctx, params) }),
+
+  'pacs.cancel': (params) => ({ cancelled: cancelRetrieve(params.jobId) }),
+
+  'pacs.send': (params, ctx) =>
+    sendCaseReports(ctx.store, pacsClient(requireNode(ctx.store.db, params.name)), params.caseId, ctx.actor()),
 };

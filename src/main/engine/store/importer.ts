@@ -20,7 +20,9 @@ export interface ImportOptions {
   actor: string;
   events: EngineEvents;
   /** Recorded in the audit entry: where the files came from. */
-  origin: 'paths' | 'upload';
+  origin: 'paths' | 'upload' | 'pacs';
+  /** Called after each file with its outcome (the PACS retrieve reports its own progress from these). */
+  onOutcome?: (outcome: ImportOutcome, index: number) => void;
 }
 
 const AUDIT_ERROR_SAMPLE = 20;
@@ -51,6 +53,7 @@ export async function importBatch(
         : errorOutcome(entry.label, entry.error);
     outcomes.push(outcome);
     opts.events.emit('import.progress', { batchId, index, total: entries.length, outcome });
+    opts.onOutcome?.(outcome, index);
   }
   const report: ImportReport = {
     batchId,
