@@ -186,5 +186,23 @@ describe('bad tokenizer files', () => {
     expect(() => ClipTokenizer.fromFiles(join(dir, 'vocab.json'), join(dir, 'merges.txt'))).toThrow(
       /merges\.txt: merge 1/,
     );
+    for (const bad of ['a b c', ' ab', 'ab ', 'a  b']) {
+      writeFileSync(join(dir, 'merges.txt'), `#version: 0.2\na b\r\n\n${bad}\n`);
+      expect(() => ClipTokenizer.fromFiles(join(dir, 'vocab.json'), join(dir, 'merges.txt')), bad).toThrow(
+        /merges\.txt: merge 2 /,
+      );
+    }
+    writeFileSync(join(dir, 'vocab.json'), '{"<|startoftext|>": 1, "<|endoftext|>": 2, "x": 1.5}');
+    expect(() => ClipTokenizer.fromFiles(join(dir, 'vocab.json'), join(dir, 'merges.txt'))).toThrow(
+      /the id of "x" is not a whole number/,
+    );
+  });
+
+  it('reads merges.txt with CRLF line ends, blank lines and no header as the plain file', () => {
+    const files = clipTokenizerFiles();
+    const body = files.mergesTxt.trimEnd().split('\n').slice(1);
+    const variant = ClipTokenizer.fromStrings(files.vocabJson, ['', ...body, ''].join('\r\n') + '\r\n\r\n');
+    const text = 'Blunted costophrenic angles with a meniscus sign';
+    expect(variant.encode(text)).toEqual(tok.encode(text));
   });
 });

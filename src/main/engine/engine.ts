@@ -9,9 +9,8 @@ import { badInput } from '@shared/errors';
 import { parseRequest, parseResult } from '@shared/protocol';
 import type { EngineContext, Transport } from './context';
 import { EngineEvents } from './events';
-import { handlers, type Handler } from './handlers';
+import { handlerFor, type Handler } from './handlers';
 import { dataPaths, type DataPaths } from './paths';
-import { ensureDemoPackage } from './model/registry';
 import { openStore, type Store } from './store/store';
 
 export interface EngineOptions {
@@ -54,7 +53,7 @@ export class Engine {
   async invoke(method: unknown, params: unknown): Promise<unknown> {
     if (this.closed) throw new Error('Engine is closed');
     const request = parseRequest(method, params);
-    const handler = handlers[request.method] as Handler<MethodName>;
+    const handler = (await handlerFor(request.method)) as Handler<MethodName>;
     const result = await handler(request.params as never, this.ctx);
     return parseResult(request.method, result);
   }
@@ -66,6 +65,7 @@ export class Engine {
 
   /** Interactive hosts (desktop app, browser host) start with a usable CLIP: the demo when nothing is imported. */
   async ensureModels(): Promise<void> {
+    const { ensureDemoPackage } = await import('./model/registry');
     await ensureDemoPackage(this.paths.models);
   }
 

@@ -20,13 +20,16 @@ import { dataPaths } from '../../engine/paths';
 // The benchmark's engine modules (onnxruntime, tfjs, the trainer) load when `vip bench` runs, not at CLI start.
 const benchEngine = () => import('../../engine/bench/run-bench');
 const onnxSessions = () => import('../../engine/model/onnx-session');
-import { action, type CliContext } from '../frame';
+import { action, userError, type CliContext } from '../frame';
+import { wholeNumber } from '../options';
 
 interface BenchFlags {
   preset: BenchPreset;
   schedules?: boolean;
   inProcess?: boolean;
   phase?: PhaseName | 'schedules';
+  cliPredict?: boolean;
+  runs: number;
 }
 
 /** The script this CLI was started from, when it is the vip launcher or bundle (so it can start itself again). */
@@ -103,6 +106,32 @@ function humanReport(path: string): (r: BenchResult) => string {
   };
 }
 
+/** Starts `vip predict` of one PNG per image, one after the other; wall seconds of each. */
+function predictWall(entry: string) {
+  return async (dataDir: string, pngs: string[], symptoms: string, model: string): Promise<number[]> => {
+    const wall: number[] = [];
+    for (const png of pngs) {
+      const args = ['--data', dataDir, '--json', 'predict', '--model', model, '--symptoms', symptoms, '--image', png];
+      wall.push((await runSelf(entry, args)).seconds);
+    }
+    return wall;
+  };
+}
+
+/** `vip bench --cli-predict`: only the start-up-included predict timing (quick; not saved). */
+async function runCliPredict(ctx: CliContext, flags: BenchFlags): Promise<void> {
+  const entry = cliEntry();
+  if (!entry) throw userError('--cli-predict needs the vip launcher (node bin/vip.js bench --cli-predict)');
+  const { measureCliPredict } = await benchEngine();
+  ctx.info(`vip predict of one PNG with the tiny package, ${flags.runs} runs`);
+  const result = await measureCliPredict(dataPaths(ctx.dataDir), predictWall(entry), flags.runs);
+  ctx.print(
+    result,
+    (r: typeof result) =>
+      `vip predict (tiny, 1 PNG): median ${fmt(r.medianWallSeconds)} wall; runs ${r.wallSeconds.map(fmt).join(', ')} (the first with a new data folder and the text side computed)`,
+  );
+}
+
 async function runAll(ctx: CliContext, flags: BenchFlags): Promise<void> {
   const paths = dataPaths(ctx.dataDir);
   const entry = flags.inProcess ? null : cliEntry();
@@ -127,14 +156,8 @@ async function runAll(ctx: CliContext, flags: BenchFlags): Promise<void> {
             ]);
             return JSON.parse(stdout) as PhaseOutput;
           },
-          predictWall: async (png: string, symptoms: string, model: string): Promise<number[]> => {
-            const wall: number[] = [];
-            for (let i = 0; i < 3; i++) {
-              const args = [...common, '--json', 'predict', '--model', model, '--symptoms', symptoms, '--image', png];
-              wall.push((await runSelf(entry, args)).seconds);
-            }
-            return wall;
-          },
+          predictWall: predictWall(entry),
+          predictRuns: flags.runs,
         }
       : {}),
   });
@@ -148,6 +171,8 @@ export function registerBenchCommand(program: Command): void {
     .addOption(new Option('--preset <name>', 'model size').choices(benchPresets).default('tiny'))
     .option('--schedules', 'also compare the exact and fast training schedules on the synthetic benchmark (slow)')
     .option('--in-process', 'run every phase in this process (peak RSS is then the whole run)')
+    .option('--cli-predict', 'only time `vip predict` of one PNG with the tiny package, start-up included')
+    .option('--runs <n>', 'how many `vip predict` processes to time', wholeNumber(1, 100), 5)
     .addOption(
       new Option('--phase <name>', 'run one phase and print its JSON').choices([...phaseNames, 'schedules']).hideHelp(),
     )
@@ -160,7 +185,8 @@ export function registerBenchCommand(program: Command): void {
             process.stdout.write(JSON.stringify(out) + '\n');
             return;
           }
-          await runAll(ctx, flags);
+          if (flags.cliPredict) await runCliPredict(ctx, flags);
+          else await runAll(ctx, flags);
         } finally {
           await (await onnxSessions()).closeAllClipSessions();
         }

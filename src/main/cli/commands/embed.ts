@@ -1,10 +1,16 @@
 /** `vip embed`: raw CLIP features of images and texts (projected, not normalised), for checking the engine. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { embedWithModel, type EmbedResult } from '../../engine/model/embed';
-import { closeAllClipSessions } from '../../engine/model/onnx-session';
-import { defaultPackageId } from '../../engine/model/registry';
+import type { EmbedResult } from '../../engine/model/embed';
 import { action, userError } from '../frame';
+
+// The CLIP engine (onnxruntime, sharp, ...) loads when `vip embed` runs, not at CLI start.
+const clipEngine = () =>
+  Promise.all([
+    import('../../engine/model/embed'),
+    import('../../engine/model/onnx-session'),
+    import('../../engine/model/registry'),
+  ]);
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -36,6 +42,7 @@ export function registerEmbedCommand(program: Command): void {
     .action(
       action(async (ctx, opts: { model?: string; image: string[]; text: string[] }) => {
         if (opts.image.length === 0 && opts.text.length === 0) throw userError('Give at least one --image or --text');
+        const [{ embedWithModel }, { closeAllClipSessions }, { defaultPackageId }] = await clipEngine();
         const modelsDir = ctx.engine().paths.models;
         const id = opts.model ?? (await defaultPackageId(modelsDir));
         const images = opts.image.map((p) => resolve(p));

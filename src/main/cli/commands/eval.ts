@@ -1,14 +1,19 @@
 /** `vip eval`: accuracy, macro-F1, per-class metrics, confusion matrix and ROC AUC of one dataset split. */
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { closeAllClipSessions } from '../../engine/model/onnx-session';
-import { splitNames, type SplitName } from '../../engine/training/dataset';
-import { evaluateSplit } from '../../engine/training/evaluate';
 import type { EvalMetrics } from '../../engine/training/metrics';
-import { chooseTextSide, checkTextSideFlags } from '../../engine/vip/text-side-choice';
+import { splitNames, type SplitName } from '../../engine/training/option-names';
 import { predictModes } from '../../engine/vip/text-side';
 import { action } from '../frame';
-import { wholeNumber } from './train';
+import { wholeNumber } from '../options';
+
+// The evaluation engine (onnxruntime, sharp, ...) loads when `vip eval` runs, not at CLI start.
+const evalEngine = () =>
+  Promise.all([
+    import('../../engine/model/onnx-session'),
+    import('../../engine/training/evaluate'),
+    import('../../engine/vip/text-side-choice'),
+  ]);
 
 interface EvalFlags {
   model?: string;
@@ -64,6 +69,8 @@ export function registerEvalCommand(program: Command): void {
     .option('--template <text>', 'zero-shot class-name template', undefined)
     .action(
       action(async (ctx, flags: EvalFlags) => {
+        const [{ closeAllClipSessions }, { evaluateSplit }, { chooseTextSide, checkTextSideFlags }] =
+          await evalEngine();
         checkTextSideFlags(flags);
         const engine = ctx.engine();
         try {

@@ -3,13 +3,18 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { closeAllClipSessions } from '../../engine/model/onnx-session';
-import { predictImages } from '../../engine/vip/predictor';
 import type { SymptomEvidence } from '../../engine/vip/inference';
-import { chooseTextSide, checkTextSideFlags } from '../../engine/vip/text-side-choice';
 import { predictModes } from '../../engine/vip/text-side';
 import { action, userError } from '../frame';
-import { wholeNumber } from './train';
+import { wholeNumber } from '../options';
+
+// The engine modules of a prediction (onnxruntime, sharp, ...) load when the command runs, not at CLI start.
+const predictEngine = () =>
+  Promise.all([
+    import('../../engine/model/onnx-session'),
+    import('../../engine/vip/predictor'),
+    import('../../engine/vip/text-side-choice'),
+  ]);
 
 interface PredictFlags {
   model?: string;
@@ -72,6 +77,8 @@ export function registerPredictCommand(program: Command): void {
     .action(
       action(async (ctx, flags: PredictFlags) => {
         if (flags.image.length === 0) throw userError('give at least one --image FILE');
+        const [{ closeAllClipSessions }, { predictImages }, { chooseTextSide, checkTextSideFlags }] =
+          await predictEngine();
         checkTextSideFlags(flags);
         // Every image must be readable before any model runs.
         const images = flags.image.map((path) => {

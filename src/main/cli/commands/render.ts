@@ -7,13 +7,19 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { badInput } from '@shared/errors';
-import { decodeImage } from '../../engine/imaging/decode';
-import { displayPixels } from '../../engine/imaging/display';
-import { inspectImage, type ImageInspection } from '../../engine/imaging/inspect';
-import { modelInputView } from '../../engine/imaging/model-input-view';
-import { asRgb } from '../../engine/imaging/model-pixels';
-import { encodePng } from '../../engine/imaging/render';
+import type { ImageInspection } from '../../engine/imaging/inspect';
 import { action } from '../frame';
+
+// The imaging engine (sharp, the DICOM parser, the codecs) loads when a command runs, not at CLI start.
+const imaging = () =>
+  Promise.all([
+    import('../../engine/imaging/decode'),
+    import('../../engine/imaging/display'),
+    import('../../engine/imaging/inspect'),
+    import('../../engine/imaging/model-input-view'),
+    import('../../engine/imaging/model-pixels'),
+    import('../../engine/imaging/render'),
+  ]);
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -94,6 +100,7 @@ export function registerImageCommands(program: Command): void {
     .action(
       action(async (ctx, file: string) => {
         const bytes = await readInput(resolve(file));
+        const [, , { inspectImage }] = await imaging();
         ctx.print(await named(file, () => inspectImage(bytes)), inspectText);
       }),
     );
@@ -111,6 +118,7 @@ export function registerImageCommands(program: Command): void {
     .action(
       action(async (ctx, file: string, opts: RenderOpts) => {
         const bytes = await readInput(resolve(file));
+        const [{ decodeImage }, { displayPixels }, , { modelInputView }, { asRgb }, { encodePng }] = await imaging();
         const result = await named(file, async () => {
           const shown = displayPixels(await decodeImage(bytes, opts.frame - 1), {
             ...(opts.window ? { window: opts.window } : {}),

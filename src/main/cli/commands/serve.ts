@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { startServer } from '../../serve/server';
-import { findRendererDir } from '../../serve/static-files';
 import { action, userError } from '../frame';
 
 export function registerServeCommand(program: Command): void {
@@ -13,6 +11,10 @@ export function registerServeCommand(program: Command): void {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw userError(`--port must be 0..65535, got ${opts.port}`);
+        const [{ startServer }, { findRendererDir }] = await Promise.all([
+          import('../../serve/server'),
+          import('../../serve/static-files'),
+        ]);
         const engine = ctx.engine();
         await engine.ensureModels();
         const rendererDir = findRendererDir();

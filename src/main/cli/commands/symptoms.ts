@@ -8,14 +8,12 @@ import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SymptomGenerateParams, type KnowledgeReport, type SymptomSetVersionDetail } from '@shared/contract';
 import { describeZodError } from '@shared/protocol';
-import { closeAllClipSessions } from '../../engine/model/onnx-session';
 import {
   importSymptomSetVersion,
   listSymptomSetVersions,
   type SymptomSetVersionRow,
 } from '../../engine/store/symptom-set-repo';
-import { keptSymptoms, type GenerationRecord } from '../../engine/symptoms/generator';
-import { prepareGeneration } from '../../engine/symptoms/generation-job';
+import type { GenerationRecord } from '../../engine/symptoms/generator';
 import {
   approveVersion,
   detail,
@@ -26,6 +24,10 @@ import {
 import { classNames, parseSymptomSetText } from '../../engine/vip/symptom-set';
 import { symptomSetText } from '../../engine/vip/symptom-set-text';
 import { action, CliExit, userError, type CliContext } from '../frame';
+
+// The generator and CLIP matching (onnxruntime, sharp, ...) load when a command needs them, not at CLI start.
+const closeAllClipSessions = async (): Promise<void> =>
+  (await import('../../engine/model/onnx-session')).closeAllClipSessions();
 
 interface SymptomSetListing {
   id: number;
@@ -259,6 +261,10 @@ async function generate(ctx: CliContext, flags: GenerateFlags): Promise<void> {
     if (issue?.path[0] === 'classes') throw userError('--classes: give at least two class names, separated by commas');
     throw userError(describeZodError(parsed.error));
   }
+  const [{ keptSymptoms }, { prepareGeneration }] = await Promise.all([
+    import('../../engine/symptoms/generator'),
+    import('../../engine/symptoms/generation-job'),
+  ]);
   const engine = ctx.engine();
   const cancel = cancelOnInterrupt();
   try {

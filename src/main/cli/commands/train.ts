@@ -1,43 +1,26 @@
 /** `vip train`: learn a ViP (or CoOp) prompt on a labelled dataset and record it as a model version. */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { closeAllClipSessions } from '../../engine/model/onnx-session';
+import { Command, Option } from 'commander';
 import type { DatasetSpec, JobProgress } from '../../engine/training/job-spec';
-import { listReviewedImages } from '../../engine/store/reviewed-images';
-import { optimizerNames, type OptimizerName } from '../../engine/training/optimizer';
-import { runTraining, type TrainingOutcome } from '../../engine/training/run-training';
-import { defaultTrainOptions } from '../../engine/training/trainer';
+import { defaultTrainOptions, optimizerNames, type OptimizerName } from '../../engine/training/option-names';
+import type { TrainingOutcome } from '../../engine/training/run-training';
 import { scheduleNames, scheduleOptions, type ScheduleName } from '../../engine/training/schedules';
 import { textBackendChoices, type TextBackendChoice } from '../../engine/training/text-backprop';
 import { aggregates, methods, type Aggregate, type Method } from '../../engine/vip/config';
-import { openModelOrDefault } from '../../engine/vip/model-choice';
-import { writePromptFile } from '../../engine/vip/prompt-file';
-import { readSymptomSetFile } from '../../engine/vip/symptom-set';
 import { action, userError, type CliContext } from '../frame';
+import { nonNegativeNumber, positiveNumber, wholeNumber } from '../options';
 
-export function wholeNumber(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-    }
-    return n;
-  };
-}
-
-export function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number above 0');
-  return n;
-}
-
-function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0)
-    throw new InvalidArgumentError('expected a number, 0 or more');
-  return n;
-}
+// The training engine (tfjs, onnxruntime, sharp, ...) loads when `vip train` runs, not at CLI start.
+const trainingEngine = () =>
+  Promise.all([
+    import('../../engine/model/onnx-session'),
+    import('../../engine/store/reviewed-images'),
+    import('../../engine/training/run-training'),
+    import('../../engine/vip/model-choice'),
+    import('../../engine/vip/prompt-file'),
+    import('../../engine/vip/symptom-set'),
+  ]);
 
 interface TrainFlags {
   model?: string;
@@ -230,6 +213,14 @@ export function registerTrainCommand(program: Command): void {
           throw userError('--split-file needs --dataset');
         if (flags.valFraction > 0.5) throw userError('--val-fraction must be at most 0.5');
         const out = checkOutPath(flags.out);
+        const [
+          { closeAllClipSessions },
+          { listReviewedImages },
+          { runTraining },
+          { openModelOrDefault },
+          { writePromptFile },
+          { readSymptomSetFile },
+        ] = await trainingEngine();
         const symptoms = readSymptomSetFile(flags.symptoms);
         const engine = ctx.engine();
         const pkg = await openModelOrDefault(engine.paths.models, flags.model);

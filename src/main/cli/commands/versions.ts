@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { activateVersion, listVersions, type VersionInfo } from '../../engine/vip/versions';
 import { action } from '../frame';
-import { wholeNumber } from './train';
+import { wholeNumber } from '../options';
 
 const cell = (v: string | number | null, width: number): string =>
   String(v ?? '-')

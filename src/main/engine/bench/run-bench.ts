@@ -4,7 +4,7 @@
  * RSS figures are the whole run's peak so far, and say so). Then the CLI predict timing on the tiny package, the
  * optional schedule comparison, the targets, and the JSON saved under `<data>/benchmarks/`.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { arch, cpus, loadavg, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -42,8 +42,13 @@ export interface BenchOptions {
   preset: BenchPreset;
   /** Runs a phase in a child process; absent: in this process. */
   runPhase?: PhaseRunner;
-  /** Times `vip predict` of one PNG on the tiny package (wall seconds per run); absent: not measured. */
-  predictWall?: (pngPath: string, symptomsPath: string, modelId: string) => Promise<number[]>;
+  /**
+   * Times `vip predict` of one PNG on the tiny package, one process per PNG in order, with `--data dataDir`
+   * (wall seconds per run); absent: not measured.
+   */
+  predictWall?: (dataDir: string, pngPaths: string[], symptomsPath: string, modelId: string) => Promise<number[]>;
+  /** How many `vip predict` processes to time (default 5). */
+  predictRuns?: number;
   /** Also compare the exact and fast schedules on the synthetic benchmark (slow). */
   schedules?: boolean;
   log?: (line: string) => void;
@@ -155,6 +160,38 @@ export function evaluateTargets(preset: BenchPreset, p: BenchPhases): BenchTarge
   return targets;
 }
 
+/**
+ * Times `vip predict` of one PNG on the tiny package through `predictWall` (which starts the processes), `runs`
+ * times, each run a different image (no run is answered from the feature cache). The runs use a fresh data folder
+ * that links to this one's models: the first run creates its database and computes the symptoms' text side (cold);
+ * the later ones find the text side in the cache, as a second prediction with the same symptom set does.
+ */
+export async function measureCliPredict(
+  paths: DataPaths,
+  predictWall: NonNullable<BenchOptions['predictWall']>,
+  runs: number,
+): Promise<NonNullable<BenchPhases['cliPredict']>> {
+  const tiny = await ensureBenchPackage(paths.models, 'tiny');
+  await mkdir(paths.tmp, { recursive: true });
+  const dir = await mkdtemp(join(paths.tmp, 'bench-predict-'));
+  try {
+    const inputs = await writePredictInputs(dir, runs);
+    const data = join(dir, 'data');
+    await mkdir(data);
+    await symlink(paths.models, join(data, 'models'), 'dir');
+    const wall = await predictWall(data, inputs.pngs, inputs.symptoms, tiny.pkg.manifest.id);
+    const sorted = [...wall].sort((a, b) => a - b);
+    return {
+      model: tiny.pkg.manifest.id,
+      image: inputs.description,
+      wallSeconds: wall,
+      medianWallSeconds: sorted[Math.floor(sorted.length / 2)] ?? 0,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export async function runBench(options: BenchOptions): Promise<{ result: BenchResult; path: string }> {
   const { paths, preset } = options;
   const log = options.log ?? (() => undefined);
@@ -183,21 +220,7 @@ export async function runBench(options: BenchOptions): Promise<{ result: BenchRe
   let cliPredict: BenchPhases['cliPredict'] = null;
   if (options.predictWall) {
     log('phase cliPredict (tiny package)');
-    const tiny = await ensureBenchPackage(paths.models, 'tiny');
-    const dir = await mkdtemp(join(paths.tmp, 'bench-predict-'));
-    try {
-      const inputs = await writePredictInputs(dir);
-      const wall = await options.predictWall(inputs.png, inputs.symptoms, tiny.pkg.manifest.id);
-      const sorted = [...wall].sort((a, b) => a - b);
-      cliPredict = {
-        model: tiny.pkg.manifest.id,
-        image: inputs.description,
-        wallSeconds: wall,
-        medianWallSeconds: sorted[Math.floor(sorted.length / 2)] ?? 0,
-      };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    cliPredict = await measureCliPredict(paths, options.predictWall, options.predictRuns ?? 5);
   }
 
   let schedules: BenchPhases['schedules'] = null;

@@ -31,7 +31,6 @@ import {
   type TowerSelection,
 } from './clip-config';
 import { checkDemoOptions, demoConfigJson, generateDemoCheckpoint, type DemoPreset } from './demo-checkpoint';
-import { buildTextFromEmbeddingsModel, buildTextModel, buildVisionModel } from './onnx/index';
 import { readSafetensorsHeader, writeSafetensorsToFd, type TensorInput } from './safetensors';
 
 export const packageFormatVersion = 1;
@@ -254,6 +253,8 @@ export async function writePackage(modelsDir: string, id: string, options: Write
   }
   const ids = checkTokenizerFiles(options.tokenizerFiles, config.text.vocabSize);
 
+  // The graph builder (and onnx-proto) loads only when a package is written, not when one is read.
+  const { buildTextFromEmbeddingsModel, buildTextModel, buildVisionModel } = await import('./onnx/index');
   await mkdir(modelsDir, { recursive: true });
   const tmp = join(modelsDir, `.tmp-${id}-${randomBytes(6).toString('hex')}`);
   await mkdir(tmp);

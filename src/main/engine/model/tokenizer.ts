@@ -59,10 +59,7 @@ export class ClipTokenizer {
     names = { vocab: 'vocab.json', merges: 'merges.txt' },
   ): ClipTokenizer {
     const encoder = parseVocab(parseJson(vocabJson, names.vocab), names.vocab);
-    const lines = mergesTxt.split(/\r?\n/);
-    if (lines[0]?.startsWith('#')) lines.shift();
-    const merges = lines.filter((l) => l.trim() !== '');
-    return new ClipTokenizer(encoder, rankMerges(merges, names.merges), names.vocab);
+    return new ClipTokenizer(encoder, rankMergeLines(mergesTxt, names.merges), names.vocab);
   }
 
   /** A Hugging Face fast-tokenizer `tokenizer.json` with a BPE model (merges as "a b" strings or [a, b] pairs). */
@@ -266,12 +263,43 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function parseVocab(raw: unknown, name: string): Map<string, number> {
   if (!isRecord(raw)) throw badInput(`${name}: expected an object of token to id`);
   const vocab = new Map<string, number>();
-  for (const [token, id] of Object.entries(raw)) {
+  // for-in rather than Object.entries: no array of 49k pairs (a CLI prediction builds this at every start).
+  for (const token in raw) {
+    const id = raw[token];
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0)
       throw badInput(`${name}: the id of "${token}" is not a whole number`);
     vocab.set(token, id);
   }
   return vocab;
+}
+
+/**
+ * The ranks of `merges.txt` (an optional `#version` header, then "a b" per line, blank lines skipped), scanned
+ * in place rather than split into arrays; the same checks and ranks as `rankMerges`.
+ */
+function rankMergeLines(text: string, name: string): Map<string, number> {
+  const ranks = new Map<string, number>();
+  let start = 0;
+  let rank = 0;
+  let first = true;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let line = text.slice(start, end);
+    start = end + 1;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (first) {
+      first = false;
+      if (line.startsWith('#')) continue;
+    }
+    if (line.trim() === '') continue;
+    const space = line.indexOf(' ');
+    if (space <= 0 || space === line.length - 1 || line.indexOf(' ', space + 1) !== -1)
+      throw badInput(`${name}: merge ${rank + 1} ("${line}") is not two symbols`);
+    if (!ranks.has(line)) ranks.set(line, rank);
+    rank++;
+  }
+  return ranks;
 }
 
 function rankMerges(merges: readonly string[], name: string): Map<string, number> {

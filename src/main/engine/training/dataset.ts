@@ -19,8 +19,8 @@ import { normaliseForComparison } from '../vip/symptom-set';
 import { detectFormat, unsupportedFormatMessage } from '../imaging/formats';
 import { shuffled } from './shuffle';
 
-export const splitNames = ['train', 'val', 'test'] as const;
-export type SplitName = (typeof splitNames)[number];
+import { splitNames, type SplitName } from './option-names';
+export { splitNames, type SplitName } from './option-names';
 
 export interface DatasetItem {
   /** Absolute path of the image file. */

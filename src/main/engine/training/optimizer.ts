@@ -8,8 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-export const optimizerNames = ['sgd', 'adam'] as const;
-export type OptimizerName = (typeof optimizerNames)[number];
+import type { OptimizerName } from './option-names';
+export { optimizerNames, type OptimizerName } from './option-names';
 
 export interface OptimizerOptions {
   name: OptimizerName;

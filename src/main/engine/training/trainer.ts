@@ -39,17 +39,8 @@ export interface TrainOptions {
 }
 
 /** The authors' settings (VIP_METHOD.md §3). */
-export const defaultTrainOptions: TrainOptions = {
-  epochs: 50,
-  batchSize: 32,
-  lr: 0.002,
-  optimizer: 'sgd',
-  weightDecay: 5e-4,
-  momentum: 0.9,
-  warmupEpochs: 1,
-  warmupLr: 1e-5,
-  seed: 1,
-};
+import { defaultTrainOptions } from './option-names';
+export { defaultTrainOptions } from './option-names';
 
 /** Image features of the training images: `[N, K, d]` row-major, K cached views per image. */
 export interface TrainFeatures {

@@ -12,9 +12,10 @@ import type { Store } from '../store/store';
 import type { PreparedTextSide } from './inference';
 import { openModelOrDefault } from './model-choice';
 import { readPromptFile } from './prompt-file';
-import { preparedTextSide } from './predictor';
+import { preparedTextSide, textSideKey } from './predictor';
 import { checkSymptomsFit, classNames, readSymptomSetFile, type SymptomSet } from './symptom-set';
 import { symptomSetText } from './symptom-set-text';
+import { textSideDiskCache } from './text-side-cache';
 import { predictModes, type PredictMode } from './text-side';
 import { loadVersion } from './versions';
 
@@ -107,21 +108,27 @@ export async function chooseTextSide(
           textWidth: arch.text.hiddenSize,
           embedDim: arch.projectionDim,
         });
-  checkSymptomsFit(
-    symptoms,
-    {
-      tokenizer: packageTokenizer(pkg),
-      nCtx: prompt?.config.nCtx ?? 0,
-      contextLength: pkg.manifest.tokenizer.contextLength,
-    },
-    flags.symptoms,
-  );
-  const sessions = await openClipSessions(pkg);
-  const prepared = await preparedTextSide(pkg, sessions, {
+  const request = {
     mode,
     symptoms,
     ...(prompt ? { prompt } : {}),
     ...(flags.template !== undefined ? { template: flags.template } : {}),
-  });
+  };
+  const disk = textSideDiskCache(env.paths.features, pkg, textSideKey(pkg, request));
+  // A stored text side was computed from these very symptoms and prompt, so they fit; else check before computing.
+  const stored = disk.stored();
+  if (!stored) {
+    checkSymptomsFit(
+      symptoms,
+      {
+        tokenizer: packageTokenizer(pkg),
+        nCtx: prompt?.config.nCtx ?? 0,
+        contextLength: pkg.manifest.tokenizer.contextLength,
+      },
+      flags.symptoms,
+    );
+  }
+  const sessions = await openClipSessions(pkg);
+  const prepared = await preparedTextSide(pkg, sessions, request, { stored: () => stored, save: disk.save });
   return { pkg, sessions, mode, symptoms, prepared, versionId: null };
 }
