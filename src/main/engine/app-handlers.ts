@@ -1,10 +1,10 @@
 import { cpus, platform } from 'node:os';
-import { computeStatus } from './compute-status';
 import type { HandlerGroup } from './handlers';
 import { APP_VERSION } from './version';
 
 export const appHandlers: HandlerGroup<'app.info' | 'engine.status'> = {
-  'engine.status': (_params, ctx) => computeStatus(ctx),
+  // onnxruntime and tfjs load with the status, not with app.info (which every host asks for at start).
+  'engine.status': async (_params, ctx) => (await import('./compute-status')).computeStatus(ctx),
   'app.info': (_params, ctx) => ({
     version: APP_VERSION,
     dataDir: ctx.paths.root,

@@ -54,6 +54,7 @@ function allTo<K extends MethodName, G extends GroupName>(section: Record<K, unk
 /** Which group implements each method. Every method must be listed, each with a group that implements it. */
 export const methodGroups: { readonly [M in MethodName]: GroupsImplementing<M> } = {
   'app.info': 'app',
+  'engine.status': 'app',
   'cases.list': 'cases',
   'cases.get': 'cases',
   'cases.importPaths': 'cases',
