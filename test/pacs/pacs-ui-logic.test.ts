@@ -11,6 +11,7 @@ import {
   emptySelection,
   formatPersonName,
   isSeriesSelected,
+  jobBar,
   namePattern,
   retrieveRequests,
   searchProblem,
@@ -148,9 +149,19 @@ describe('retrieval progress in words', () => {
     expect(describeJob(progress({ jobId: 1, phase: 'finished', status: 'failed', error: 'HTTP 500' })).tone).toBe(
       'error',
     );
-    expect(describeJob(progress({ jobId: 1, phase: 'finished', status: 'cancelled', done: 4 })).headline).toBe(
-      'Cancelled after 4 images',
-    );
+    expect(
+      describeJob(progress({ jobId: 1, phase: 'finished', status: 'cancelled', done: 4, total: 6, imported: 3 }))
+        .headline,
+    ).toBe('Cancelled: 3 of 6 images retrieved');
+  });
+
+  it('draws the bar from the images in the store once finished', () => {
+    expect(jobBar(null)).toEqual({ value: null, max: 1 });
+    expect(jobBar(progress({ jobId: 1, phase: 'listing' }))).toEqual({ value: null, max: 1 });
+    expect(jobBar(progress({ jobId: 1, phase: 'retrieving', done: 2, total: 5 }))).toEqual({ value: 2, max: 5 });
+    const failed = progress({ jobId: 1, phase: 'finished', status: 'failed', done: 5, total: 5, imported: 1 });
+    expect(jobBar(failed)).toEqual({ value: 1, max: 5 });
+    expect(jobBar(progress({ jobId: 1, phase: 'finished', status: 'failed' }))).toEqual({ value: 0, max: 1 });
   });
 });
 

@@ -7,7 +7,7 @@ import { useSyncExternalStore, type ReactNode } from 'react';
 import { useVip } from '../../api/vip-context';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { routeHref } from '../../lib/router';
-import { describeJob, isFinished } from './pacs-logic';
+import { describeJob, isFinished, jobBar } from './pacs-logic';
 import { retrieveJobsFor, type RetrieveJob, type RetrieveJobs } from './retrieve-jobs';
 
 function JobCard(props: { job: RetrieveJob; jobs: RetrieveJobs }): ReactNode {
@@ -15,6 +15,7 @@ function JobCard(props: { job: RetrieveJob; jobs: RetrieveJobs }): ReactNode {
   const p = job.progress;
   const text = describeJob(p);
   const finished = isFinished(p);
+  const bar = jobBar(p);
   const tone = job.startError ? 'error' : text.tone;
   const cases = p?.caseIds ?? [];
   return (
@@ -27,11 +28,7 @@ function JobCard(props: { job: RetrieveJob; jobs: RetrieveJobs }): ReactNode {
         <ErrorNotice title="The retrieval did not start" error={job.startError} />
       ) : (
         <>
-          <progress
-            max={p && p.total > 0 ? p.total : 1}
-            value={finished ? (p?.total ?? 1) : p && p.total > 0 ? p.done : undefined}
-            aria-label={`Progress of ${job.label}`}
-          />
+          <progress max={bar.max} value={bar.value ?? undefined} aria-label={`Progress of ${job.label}`} />
           <p className="job__status" role="status">
             <span>{text.headline}</span>
             {!finished ? (

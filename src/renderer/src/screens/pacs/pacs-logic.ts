@@ -188,7 +188,7 @@ export function describeJob(p: PacsProgress | null): JobText {
     case 'partial':
       return { headline: `Partly retrieved: ${stored} of ${p.total.toLocaleString()}`, tone: 'warn' };
     case 'cancelled':
-      return { headline: `Cancelled after ${images(p.done)}`, tone: 'warn' };
+      return { headline: `Cancelled: ${p.imported.toLocaleString()} of ${images(p.total)} retrieved`, tone: 'warn' };
     default:
       return { headline: 'The study could not be retrieved', tone: 'error' };
   }
@@ -196,4 +196,11 @@ export function describeJob(p: PacsProgress | null): JobText {
 
 export function isFinished(p: PacsProgress | null): boolean {
   return p?.phase === 'finished';
+}
+
+/** The progress bar: images in the store over images in the study; indeterminate (null) while listing. */
+export function jobBar(p: PacsProgress | null): { value: number | null; max: number } {
+  if (p === null || p.total === 0) return { value: p?.phase === 'finished' ? 0 : null, max: 1 };
+  const value = p.phase === 'finished' ? p.imported + p.alreadyStored : p.done;
+  return { value: Math.min(value, p.total), max: p.total };
 }

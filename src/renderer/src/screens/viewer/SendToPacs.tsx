@@ -38,18 +38,29 @@ function CopyButton(props: { text: string; label: string }): ReactNode {
 
 function Sent(props: { result: PacsSendResult }): ReactNode {
   const r = props.result;
+  // One SR per predicted image of the case; most cases have one.
+  const sops = r.sopInstanceUIDs.length > 0 ? r.sopInstanceUIDs : [r.sopInstanceUID];
   return (
     <div className="send-outcome" role="status" data-testid="send-outcome">
       <p>
-        <strong>Report sent to {r.name}.</strong> It is filed in the study of case {r.caseId}&apos;s images.
+        <strong>
+          {sops.length === 1 ? 'Report' : `${sops.length} reports`} sent to {r.name}.
+        </strong>{' '}
+        {sops.length === 1 ? 'It is' : 'They are'} filed in the study of case {r.caseId}&apos;s images.
       </p>
       <dl className="facts send-outcome__uids">
-        <dt>SOP Instance UID</dt>
+        <dt>{sops.length === 1 ? 'SOP Instance UID' : 'SOP Instance UIDs'}</dt>
         <dd>
-          <code className="break" data-testid="sent-sop-uid">
-            {r.sopInstanceUID}
-          </code>{' '}
-          <CopyButton text={r.sopInstanceUID} label="SOP Instance UID" />
+          <ul className="send-outcome__sops">
+            {sops.map((uid) => (
+              <li key={uid}>
+                <code className="break" data-testid="sent-sop-uid">
+                  {uid}
+                </code>{' '}
+                <CopyButton text={uid} label="SOP Instance UID" />
+              </li>
+            ))}
+          </ul>
         </dd>
         <dt>Series</dt>
         <dd>
@@ -123,7 +134,7 @@ function SendDialog(props: { detail: CaseDetail; onClose: () => void }): ReactNo
           Send the structured report to PACS
         </h2>
         <p>
-          A DICOM Structured Report of case {detail.id}: the prediction{' '}
+          DICOM Structured Reports of case {detail.id}, one per predicted image: the prediction{' '}
           <strong>
             {detail.predictedClass ?? 'none'}
             {detail.predictedProbability !== null ? ` (${formatProbability(detail.predictedProbability)})` : ''}
@@ -136,7 +147,7 @@ function SendDialog(props: { detail: CaseDetail; onClose: () => void }): ReactNo
           ) : (
             <>; the case is not reviewed yet</>
           )}
-          . It is filed in the study of the case&apos;s images.
+          . They are filed in the study of the case&apos;s images.
         </p>
         {problem ? <p className="notice">{problem}</p> : null}
         {nodesError ? <ErrorNotice title="Could not load the PACS nodes" error={nodesError} onRetry={reload} /> : null}
