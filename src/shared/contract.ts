@@ -220,6 +220,25 @@ export const ModelPackageInfo = z.object({
 });
 export type ModelPackageInfo = z.infer<typeof ModelPackageInfo>;
 
+export const ModelFetchProgress = z.object({
+  jobId: Id,
+  packageId: z.string(),
+  repo: z.string(),
+  /** download: bytes arriving; verify: checking a file's sha256; convert: writing the package; finished: see status. */
+  phase: z.enum(['download', 'verify', 'convert', 'finished']),
+  /** The file this event is about (download and verify), or the package file being written (convert). */
+  file: z.string().optional(),
+  /** Every file planned so far, with its bytes on disk and its size when the server said it. */
+  files: z.array(
+    z.object({ name: z.string(), bytes: z.number().int().nonnegative(), total: z.number().int().nullable() }),
+  ),
+  /** With phase 'finished'. */
+  status: z.enum(['completed', 'failed', 'cancelled']).optional(),
+  /** With status 'failed': what happened in plain words, and the technical message behind it. */
+  error: z.object({ code: z.string(), message: z.string(), detail: z.string().optional() }).optional(),
+});
+export type ModelFetchProgress = z.infer<typeof ModelFetchProgress>;
+
 // ---------------------------------------------------------------- ViP: model versions, predictions, training
 // (owned by the ViP core; see src/main/engine/vip/vip-handlers.ts and training/training-handlers.ts)
 export const ModelVersionInfo = z.object({
@@ -800,6 +819,22 @@ export const methods = {
     params: z.object({ folder: z.string().min(1).max(4096), id: ModelPackageId }).strict(),
     result: ModelPackageInfo,
   },
+  /**
+   * Download a CLIP checkpoint from the Hugging Face Hub ($HF_ENDPOINT, else huggingface.co; $HF_TOKEN) and install it
+   * as a package. Answers at once; progress arrives as `models.fetchProgress` events ending with a `finished` one.
+   */
+  'models.fetch': {
+    params: z
+      .object({
+        repo: z.string().trim().min(3).max(200),
+        revision: z.string().trim().min(1).max(200).optional(),
+        id: ModelPackageId.optional(),
+      })
+      .strict(),
+    result: z.object({ jobId: Id, packageId: z.string() }),
+  },
+  /** Stops a download; the partial files stay so that the same fetch later resumes. */
+  'models.fetchCancel': { params: z.object({ jobId: Id }).strict(), result: z.object({ cancelled: z.boolean() }) },
   /** The newest `vip bench` result saved in the data folder (of one preset, or any), null before any run. */
   'bench.latest': {
     params: z.object({ preset: z.enum(['tiny', 'vit-b16']).optional() }).strict(),
@@ -854,6 +889,7 @@ export const events = {
   }),
   'cases.changed': z.object({ caseIds: z.array(Id) }),
   'training.progress': TrainingProgress,
+  'models.fetchProgress': ModelFetchProgress,
   ...symptomEvents,
   ...exportEvents,
   ...pacsEvents,

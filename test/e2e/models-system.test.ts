@@ -1,12 +1,15 @@
 /**
- * The Models screen's system panels over the built `vip serve`: the compute backends (`engine.status`) and the latest
- * benchmark (`bench.latest`) as a compact table, with the "no benchmark yet" hint before any. Screenshot:
- * test/artifacts/models.png is the packages screen (models-screen.test.ts); this one writes models-system.png.
+ * The Models screen over the built `vip serve`: the compute backends (`engine.status`), the latest benchmark
+ * (`bench.latest`) as a compact table with the "no benchmark yet" hint before any, and a model download from a local
+ * stand-in for the Hugging Face Hub ($HF_ENDPOINT) with progress, cancel, resume and the package listed. Screenshots:
+ * test/artifacts/models-system.png and models-fetch.png (models.png comes from models-screen.test.ts).
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tinyHfFiles } from '../model/helpers/hub-checkpoint';
+import { startHubServer, type HubFaults, type HubServer } from '../model/helpers/hub-server';
 import { writeSampleBench } from './helpers/bench-fixture';
 import { chromiumAvailable, launchBrowser, type Browser } from './helpers/browser';
 import { repoRoot, startServe, type Served } from './helpers/serve';
@@ -19,18 +22,28 @@ run('Models screen: compute backends and the latest benchmark', () => {
   let dataDir: string;
   let served: Served;
   let browser: Browser;
+  let hub: HubServer;
+  // A slow link for the weights, so the progress can be watched and the download cancelled; lifted later.
+  const faults: HubFaults = { slow: { 'model.safetensors': { chunkBytes: 32 * 1024, delayMs: 60 } } };
+  const savedEndpoint = process.env['HF_ENDPOINT'];
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'vip-e2e-models-system-'));
     dataDir = join(work, 'data');
     await mkdir(artifacts, { recursive: true });
+    hub = await startHubServer('openai/clip-tiny-test', { ...tinyHfFiles() }, faults);
+    // vip serve inherits it: the engine's hub for this test.
+    process.env['HF_ENDPOINT'] = hub.endpoint;
     served = await startServe(dataDir);
     browser = await launchBrowser();
   });
 
   afterAll(async () => {
+    if (savedEndpoint === undefined) delete process.env['HF_ENDPOINT'];
+    else process.env['HF_ENDPOINT'] = savedEndpoint;
     await browser?.close();
     await served?.stop();
+    await hub?.close();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
@@ -67,6 +80,56 @@ run('Models screen: compute backends and the latest benchmark', () => {
     await page.setViewportSize({ width: 1400, height: 1500 });
     await page.screenshot({ path: join(artifacts, 'models-system.png'), fullPage: true });
     await page.setViewportSize({ width: 1400, height: 860 });
+  });
+
+  it('downloads a CLIP model from the hub with progress per file, cancels, resumes, and lists the package', async () => {
+    const { page } = browser;
+    const form = page.locator('form', {
+      has: page.getByRole('heading', { name: 'Download from the Hugging Face Hub' }),
+    });
+    await form.getByLabel('Repository (owner/name)').fill('not a repo');
+    expect(await form.locator('.field__problem').textContent()).toContain('Use owner/name');
+    await form.getByLabel('Repository (owner/name)').fill('openai/clip-tiny-test');
+    expect(await form.getByLabel('Package id').inputValue()).toBe('clip-tiny-test');
+    await form.getByRole('button', { name: 'Download model' }).click();
+
+    const weights = form.getByTestId('fetch-file-model.safetensors');
+    await expect.poll(() => weights.textContent(), { timeout: 30_000 }).toMatch(/^[1-9][\d.]* [KM]iB of [\d.]+ MiB$/);
+    expect(await form.getByTestId('fetch-phase').textContent()).toMatch(
+      /^Downloading model\.safetensors \(file \d of \d\)…$/,
+    );
+    expect(await form.getByRole('list', { name: 'Files' }).textContent()).toContain('config.json');
+    await form.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifacts, 'models-fetch.png') });
+    await form.getByRole('button', { name: 'Cancel download' }).click();
+    await expect.poll(() => form.getByRole('status').first().textContent()).toContain('cancelled');
+    expect(await page.getByTestId('model-clip-tiny-test').count()).toBe(0);
+    await form.getByRole('button', { name: 'Dismiss' }).click();
+
+    delete faults.slow;
+    await form.getByRole('button', { name: 'Download model' }).click();
+    await expect
+      .poll(() => form.getByRole('status').first().textContent(), { timeout: 60_000 })
+      .toContain('Installed "clip-tiny-test" from openai/clip-tiny-test.');
+    await page.getByTestId('model-clip-tiny-test').waitFor();
+    expect(await page.getByTestId('model-clip-tiny-test').textContent()).toContain('openai/clip-tiny-test');
+    // The second download resumed the weights where the first stopped.
+    expect(hub.requests.some((r) => r.path.endsWith('model.safetensors') && r.range !== null)).toBe(true);
+  });
+
+  it('says in plain words when the model does not exist, with the technical message under Details', async () => {
+    const { page } = browser;
+    const form = page.locator('form', {
+      has: page.getByRole('heading', { name: 'Download from the Hugging Face Hub' }),
+    });
+    await form.getByRole('button', { name: 'Dismiss' }).click();
+    await form.getByLabel('Repository (owner/name)').fill('someone/no-such-model');
+    await form.getByRole('button', { name: 'Download model' }).click();
+    const alert = form.getByRole('alert');
+    await alert.waitFor({ timeout: 30_000 });
+    expect(await alert.textContent()).toContain('Could not download the model: No model with this name was found');
+    await alert.getByText('Details').click();
+    expect(await alert.textContent()).toContain('Repository someone/no-such-model not found');
     expect(browser.problems).toEqual([]);
   });
 });

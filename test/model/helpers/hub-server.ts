@@ -2,7 +2,7 @@
  * A local stand-in for the Hugging Face Hub's file endpoint, for fetch tests: serves
  * `/<owner>/<name>/resolve/<revision>/<file>` from memory the way the hub does (LFS files answer 302 to a "CDN"
  * on another port with X-Linked-Etag = sha256 and X-Linked-Size; other files answer 200 with a git-sha1 ETag), honours Range,
- * and injects faults on request.
+ * and injects faults on request (`faults` is read on every request, so a test may change it between fetches).
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -17,6 +17,8 @@ export interface HubFaults {
   unavailable?: Record<string, number>;
   /** Require `Authorization: Bearer <token>` (401 otherwise). */
   token?: string;
+  /** Send the file's body in chunks of `chunkBytes`, one every `delayMs` (a slow link, to watch progress or cancel). */
+  slow?: Record<string, { chunkBytes: number; delayMs: number }>;
 }
 
 export interface HubRequest {
@@ -122,6 +124,19 @@ export async function startHubServer(
     const drop = faults.dropAfter?.[name];
     if (drop && count <= drop.times) {
       res.write(slice.subarray(0, drop.bytes), () => setTimeout(() => req.socket.destroy(), 20));
+      return;
+    }
+    const slow = faults.slow?.[name];
+    if (slow) {
+      let at = 0;
+      const next = (): void => {
+        if (res.destroyed) return;
+        if (at >= slice.length) return void res.end();
+        res.write(slice.subarray(at, at + slow.chunkBytes));
+        at += slow.chunkBytes;
+        setTimeout(next, slow.delayMs);
+      };
+      next();
       return;
     }
     res.end(slice);

@@ -40,6 +40,8 @@ export interface FetchOptions {
   onProgress?: (progress: FetchProgress) => void;
   /** Called as each package file is written, after the download. */
   onFile?: (name: PackageFile) => void;
+  /** Called when a downloaded file's checksum is computed (verify) and when the package is built (convert). */
+  onPhase?: (phase: 'verify' | 'convert', file?: string) => void;
   signal?: AbortSignal;
   /** Attempts per file for transient failures (default 5). */
   attempts?: number;
@@ -70,14 +72,20 @@ const REPO_RE = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
 const SHA256_RE = /^[0-9a-f]{64}$/;
 const MAX_REDIRECTS = 10;
 
-/** Download `repoId` at `revision` and import it as a model package. */
-export async function fetchFromHub(repoId: string, options: FetchOptions): Promise<FetchResult> {
+/** The repository id trimmed, or a bad-input error saying what one looks like. */
+export function checkRepoId(repoId: string): string {
   const repo = repoId.trim();
   if (!REPO_RE.test(repo) || repo.includes('..')) {
     throw badInput(
       `"${repoId}" is not a Hugging Face repository id (expected owner/name, e.g. openai/clip-vit-base-patch32)`,
     );
   }
+  return repo;
+}
+
+/** Download `repoId` at `revision` and import it as a model package. */
+export async function fetchFromHub(repoId: string, options: FetchOptions): Promise<FetchResult> {
+  const repo = checkRepoId(repoId);
   const revision = options.revision ?? 'main';
   if (!revision || /\.\.|^\/|[\s?#]/.test(revision)) throw badInput(`"${revision}" is not a valid revision`);
   const endpoint = (options.endpoint ?? process.env['HF_ENDPOINT'] ?? 'https://huggingface.co').replace(/\/+$/, '');
@@ -111,6 +119,7 @@ export async function fetchFromHub(repoId: string, options: FetchOptions): Promi
 
   // The manifest's source names the exact commit when the hub told us, so the package can be traced.
   const source = { kind: 'huggingface-hub' as const, ref: repo, revision: hub.commit ?? revision };
+  options.onPhase?.('convert');
   try {
     const pkg = await importHuggingFaceFolder(downloadDir, options.modelsDir, {
       id,
@@ -326,6 +335,7 @@ class HubClient {
       if (total !== null && bytes !== total)
         throw new TransientError(`${name}: connection closed at ${bytes} of ${total} bytes`);
       renameSync(part, dest);
+      this.options.onPhase?.('verify', name);
       const sha256 = await sha256File(dest);
       const expected = meta.linkedEtag;
       if (expected !== null && expected !== sha256) {
@@ -338,6 +348,9 @@ class HubClient {
     } catch (err) {
       if (this.options.signal?.aborted) throw new VipError('cancelled', `Download of ${this.repo} cancelled`);
       if (err instanceof VipError || err instanceof TransientError) throw err;
+      // A full disk does not get better by retrying; the partial file stays for a resume once space is freed.
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC')
+        throw new VipError('unavailable', `No space left on the disk while downloading ${name}`, String(err));
       if (controller.signal.aborted) throw new TransientError(`${name}: no data for ${this.stallTimeoutMs} ms`);
       throw new TransientError(`${name}: ${networkReason(err)}`);
     } finally {

@@ -1,9 +1,14 @@
 import type { HandlerGroup } from '../handlers';
+import { cancelFetch, startFetch } from './fetch-jobs';
 import { importHuggingFaceFolder } from './import';
 import { createDemoPackage } from './package';
 import { defaultPackageId, describeModel, describePackage, listModels, removeModel } from './registry';
 
-export const modelHandlers: HandlerGroup<'models.list' | 'models.remove' | 'models.createDemo' | 'models.import'> = {
+export const modelHandlers: HandlerGroup<
+  'models.list' | 'models.remove' | 'models.createDemo' | 'models.import' | 'models.fetch' | 'models.fetchCancel'
+> = {
+  'models.fetch': (params, ctx) => startFetch(params, ctx),
+  'models.fetchCancel': ({ jobId }) => ({ cancelled: cancelFetch(jobId) }),
   'models.list': async (_params, ctx) => ({
     packages: (await listModels(ctx.paths.models)).map(describePackage),
     defaultId: await defaultPackageId(ctx.paths.models),

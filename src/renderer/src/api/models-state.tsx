@@ -5,7 +5,8 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Result } from '@shared/contract';
-import { useOnReconnect, useVip } from './vip-context';
+import { recordFetchProgress } from './model-fetches';
+import { useOnReconnect, useVip, useVipEvent } from './vip-context';
 
 export type ModelList = Result<'models.list'>;
 export type ModelAction = 'create' | 'import' | 'remove';
@@ -52,6 +53,10 @@ export function ModelsProvider(props: { children: ReactNode }): ReactNode {
 
   const refresh = useCallback(() => setAttempt((a) => a + 1), []);
   useOnReconnect(refresh);
+  useVipEvent('models.fetchProgress', (e) => {
+    recordFetchProgress(e);
+    if (e.phase === 'finished' && e.status === 'completed') refresh();
+  });
 
   useEffect(() => {
     let live = true;

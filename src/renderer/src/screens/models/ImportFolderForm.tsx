@@ -47,8 +47,8 @@ export function ImportFolderForm(props: { taken: readonly string[] }): ReactNode
       <p className="muted">
         A folder with <code>config.json</code>, <code>model.safetensors</code> (or a sharded index), and{' '}
         <code>vocab.json</code> + <code>merges.txt</code> or <code>tokenizer.json</code>, as saved by{' '}
-        <code>CLIPModel.save_pretrained</code>. To download one on a computer with internet access, use{' '}
-        <code>vip models fetch openai/clip-vit-base-patch32</code>.
+        <code>CLIPModel.save_pretrained</code>. Or download one below (or with{' '}
+        <code>vip models fetch openai/clip-vit-base-patch32</code>) where there is internet access.
       </p>
       <label className="field">
         <span>Folder path on the engine&apos;s machine</span>

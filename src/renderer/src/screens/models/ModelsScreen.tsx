@@ -1,6 +1,6 @@
 /**
  * The installed CLIP packages (`models.list`) and the changes to them: create a demo, import a Hugging Face folder,
- * remove; below them what the engine computes on and the latest benchmark. The list and any running change live in ModelsProvider, shared with the shell's demo-model banner.
+ * download one from the hub, remove; below them what the engine computes on and the latest benchmark. The list and any running change live in ModelsProvider, shared with the shell's demo-model banner.
  */
 import { useEffect, type ReactNode } from 'react';
 import { useModels } from '../../api/models-state';
@@ -10,6 +10,7 @@ import { useVip } from '../../api/vip-context';
 import { BenchPanel } from './BenchPanel';
 import { ComputePanel } from './ComputePanel';
 import { CreateDemoForm } from './CreateDemoForm';
+import { FetchForm } from './FetchForm';
 import { ImportFolderForm } from './ImportFolderForm';
 import { OutcomeNotice } from './OutcomeNotice';
 import { PackageCard } from './PackageCard';
@@ -81,6 +82,7 @@ export function ModelsScreen(): ReactNode {
       <div className="model-forms">
         <CreateDemoForm taken={taken} />
         <ImportFolderForm taken={taken} />
+        <FetchForm taken={taken} />
       </div>
 
       <div className="system-cards">
