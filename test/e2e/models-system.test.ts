@@ -51,7 +51,8 @@ run('Models screen: compute backends and the latest benchmark', () => {
     const { page } = browser;
     await page.goto(`${served.url}#/models`);
     const panel = page.getByTestId('compute-panel');
-    await expect.poll(() => panel.textContent()).toContain('Image and text towers');
+    // The status loads onnxruntime and tfjs's modules on first use (seconds on a busy machine).
+    await expect.poll(() => panel.textContent(), { timeout: 30_000 }).toContain('Image and text towers');
     const text = (await panel.textContent()) ?? '';
     expect(text).toMatch(/CPU \((in use|picked when a model first runs)\)/);
     expect(text).toMatch(/onnxruntime-node \d+\.\d+/);

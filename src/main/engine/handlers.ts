@@ -68,6 +68,8 @@ export const methodGroups: { readonly [M in MethodName]: GroupsImplementing<M> }
   'models.remove': 'models',
   'models.createDemo': 'models',
   'models.import': 'models',
+  'models.fetch': 'models',
+  'models.fetchCancel': 'models',
   'bench.latest': 'bench',
   'versions.list': 'vip',
   'versions.activate': 'vip',
