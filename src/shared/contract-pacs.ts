@@ -187,6 +187,8 @@ export const PacsProgress = z.object({
   /** Instances newly stored, already in the store (skipped without download or duplicate content). */
   imported: z.number().int().nonnegative(),
   alreadyStored: z.number().int().nonnegative(),
+  /** Instances left alone because they hold no image (SRs, presentation states...); not counted in total. */
+  notImages: z.number().int().nonnegative().optional(),
   /** The cases the retrieved instances joined. */
   caseIds: z.array(Id),
   status: z.enum(['complete', 'partial', 'failed', 'cancelled']).optional(),

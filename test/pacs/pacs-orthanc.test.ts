@@ -385,5 +385,15 @@ describeWithOrthanc('PACS over DICOMweb (Orthanc)', () => {
     expect(study.rows[0]!.ModalitiesInStudy.sort()).toEqual(['DX', 'SR']);
     const audit = engine.store.audit.forEntity('case', caseId);
     expect(audit.some((e) => e.action === 'pacs.send')).toBe(true);
+    // Retrieving the study again leaves the SR alone (not an image) and finds the image stored.
+    const again = await retrieve(engine, { name: 'orthanc', studyInstanceUID: john.studyUid });
+    expect(again.final).toMatchObject({ status: 'complete', total: 1, alreadyStored: 1, imported: 0, notImages: 1 });
+    const srOnly = await retrieve(engine, {
+      name: 'orthanc',
+      studyInstanceUID: john.studyUid,
+      seriesInstanceUID: sent.seriesInstanceUID,
+    });
+    expect(srOnly.final.status).toBe('failed');
+    expect(srOnly.final.error).toContain('holds no images, only 1 other object(s)');
   });
 });

@@ -52,3 +52,8 @@ export function noPixelDataMessage(sopClassUid: string | null, modality: string 
     ? `DICOM file has no pixel data: it is ${what}${sop}, not an image`
     : `DICOM file has no pixel data${sop}: not an image`;
 }
+
+/** Whether a SOP class is one of the non-image objects above (a PACS retrieve skips those without downloading). */
+export function isNonImageSopClass(sopClassUid: string | null): boolean {
+  return sopClassUid !== null && Object.prototype.hasOwnProperty.call(SOP_CLASS_NAMES, sopClassUid);
+}

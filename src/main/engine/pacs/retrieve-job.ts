@@ -9,6 +9,7 @@
 import type { PacsProgress } from '@shared/contract';
 import { VipError } from '@shared/errors';
 import type { EngineEvents } from '../events';
+import { isNonImageSopClass } from '../imaging/non-image-objects';
 import { importBatch } from '../store/importer';
 import type { SourceEntry } from '../store/import-sources';
 import type { Store } from '../store/store';
@@ -36,6 +37,7 @@ export interface RetrieveDeps {
 interface InstanceRef {
   series: string;
   sop: string;
+  sopClass: string | null;
 }
 
 const PAGE = 1000;
@@ -56,12 +58,14 @@ async function listInstances(deps: RetrieveDeps, req: RetrieveRequest): Promise<
   for (const series of seriesUids) {
     // Paged, in case the server caps its answers; a server that ignores offset repeats itself, which ends the loop.
     for (let offset = 0; ; offset += PAGE) {
-      const page = await retried(() => client.searchForInstances(study, series, { limit: PAGE, offset }));
+      const page = await retried(() =>
+        client.searchForInstances(study, series, { limit: PAGE, offset, includefield: '00080016' }),
+      );
       let fresh = 0;
       for (const row of page.map(toRow)) {
         if (!row.SOPInstanceUID || seen.has(row.SOPInstanceUID)) continue;
         seen.add(row.SOPInstanceUID);
-        out.push({ series, sop: row.SOPInstanceUID });
+        out.push({ series, sop: row.SOPInstanceUID, sopClass: row.SOPClassUID });
         fresh++;
       }
       if (page.length < PAGE || fresh === 0) break;
@@ -81,6 +85,7 @@ export async function runRetrieve(deps: RetrieveDeps, req: RetrieveRequest): Pro
   let total = 0;
   let done = 0;
   let alreadyStored = 0;
+  let notImages = 0;
   let failedInstances = 0;
   let firstInstanceError: string | null = null;
   let fatal: VipError | null = null;
@@ -94,6 +99,7 @@ export async function runRetrieve(deps: RetrieveDeps, req: RetrieveRequest): Pro
     total,
     imported: landed.length,
     alreadyStored,
+    notImages,
     caseIds: [...caseIds],
   });
   const finish = (status: NonNullable<PacsProgress['status']>, error?: string): PacsProgress => ({
@@ -111,13 +117,21 @@ export async function runRetrieve(deps: RetrieveDeps, req: RetrieveRequest): Pro
     const e = asVipError(err);
     return e.code === 'cancelled' ? finish('cancelled') : finish('failed', e.message);
   }
-  total = instances.length;
+  // SRs, presentation states and the like are not cases' images: the importer would refuse each one.
+  const images = instances.filter((i) => !isNonImageSopClass(i.sopClass));
+  notImages = instances.length - images.length;
+  total = images.length;
+  if (images.length === 0)
+    return finish(
+      'failed',
+      `study ${req.studyInstanceUID} holds no images, only ${notImages} other object(s) such as reports`,
+    );
 
   const findBySop = store.db.prepare<[string], { case_id: number }>(
     'SELECT case_id FROM images WHERE sop_instance_uid = ? LIMIT 1',
   );
   const toFetch: InstanceRef[] = [];
-  for (const inst of instances) {
+  for (const inst of images) {
     const stored = findBySop.get(inst.sop);
     if (stored) {
       alreadyStored++;
