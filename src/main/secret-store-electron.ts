@@ -1,8 +1,8 @@
 /**
- * The desktop app's secret store: the LLM API key encrypted with Electron's safeStorage (the OS keychain, DPAPI or the
- * desktop keyring) in a file of the user-data folder, written atomically and readable by the user only. Where the OS
- * offers no real encryption (Linux without a keyring falls back to a hard-coded password), the key is kept in memory
- * for this session only: never in plain text on disk.
+ * The desktop app's secret store: the LLM API key and PACS passwords/tokens encrypted with Electron's safeStorage (the
+ * OS keychain, DPAPI or the desktop keyring), one file each in the user-data folder, written atomically and readable
+ * by the user only. Where the OS offers no real encryption (Linux without a keyring falls back to a hard-coded
+ * password), a secret is kept in memory for this session only: never in plain text on disk.
  */
 import { safeStorage } from 'electron';
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,9 @@
 /**
- * Where the LLM API key lives. The engine never imports electron, so the host hands it a SecretStore: the desktop app
- * one backed by Electron's safeStorage (src/main/secret-store-electron.ts), the CLI and `vip serve` one that keeps the
- * key in memory, seeded from VIP_LLM_API_KEY. Neither ever writes the key in plain text to the store or a log.
+ * Where secrets live: the LLM API key, and PACS passwords and tokens (pacs/node-secrets.ts). The engine never imports
+ * electron, so the host hands it a SecretStore: the desktop app one backed by Electron's safeStorage
+ * (src/main/secret-store-electron.ts), the CLI and `vip serve` one that keeps secrets in memory, the LLM key seeded
+ * from VIP_LLM_API_KEY (PACS secrets come from VIP_PACS_<NAME>_PASSWORD / _TOKEN, read by node-secrets.ts). Neither
+ * ever writes a secret in plain text to the store or a log.
  */
 
 export const LLM_API_KEY = 'llm-api-key';
