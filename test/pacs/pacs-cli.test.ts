@@ -104,6 +104,11 @@ describeWithOrthanc('vip pacs (built CLI, Orthanc)', () => {
     userError(await vip(['pacs', 'add', 'x', orthanc.dicomWeb, '--auth', 'basic']), 'basic auth needs a user name');
     userError(await vip(['pacs', 'remove', 'nope']), 'no PACS named "nope"');
     await vip(['pacs', 'add', 'spare', 'http://127.0.0.1:1/dicom-web']);
+    const updated = json<PacsNodeInfo>(
+      await vip(['--json', 'pacs', 'update', 'spare', '--auth', 'bearer', '--timeout', '7']),
+    );
+    expect(updated).toMatchObject({ auth: 'bearer', timeoutSeconds: 7, secretEnvVar: 'VIP_PACS_SPARE_TOKEN' });
+    userError(await vip(['pacs', 'update', 'spare']), 'nothing to change');
     expect(json<{ removed: string }>(await vip(['--json', 'pacs', 'remove', 'spare']))).toEqual({ removed: 'spare' });
   });
 

@@ -1,5 +1,5 @@
 /**
- * `vip pacs add|list|remove|test|query|retrieve|send`: PACS nodes over DICOMweb from the terminal. A node's password or
+ * `vip pacs add|update|list|remove|test|query|retrieve|send`: PACS nodes over DICOMweb from the terminal. A node's password or
  * token comes from the environment (VIP_PACS_<NAME>_PASSWORD for basic auth, VIP_PACS_<NAME>_TOKEN for bearer; NAME
  * upper-cased with "-" as "_"): the CLI keeps no secret between runs.
  */
@@ -109,6 +109,36 @@ export function registerPacsCommands(program: Command): void {
           ctx.print(node, nodeLine);
           if (node.secretEnvVar && !node.hasSecret)
             ctx.info(`vip: set ${node.secretEnvVar} when you run vip pacs commands`);
+        },
+      ),
+    );
+
+  pacs
+    .command('update')
+    .description("change a PACS node's URL, authentication, user or timeout")
+    .argument('<name>')
+    .option('--url <url>', 'the DICOMweb service root')
+    .addOption(new Option('--auth <kind>', 'authentication').choices(['none', 'basic', 'bearer']))
+    .option('--user <name>', 'the user for basic auth')
+    .option('--timeout <seconds>', 'seconds one request may take', positiveSeconds)
+    .action(
+      action(
+        async (
+          ctx,
+          name: string,
+          opts: { url?: string; auth?: 'none' | 'basic' | 'bearer'; user?: string; timeout?: number },
+        ) => {
+          const changes = {
+            url: opts.url,
+            auth: opts.auth,
+            username: opts.user,
+            timeoutSeconds: opts.timeout,
+          };
+          const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+          if (Object.keys(given).length === 0)
+            throw new VipError('bad_input', 'nothing to change: give --url, --auth, --user or --timeout');
+          const node = await ctx.engine().call('pacs.update', { name, ...given });
+          ctx.print(node, nodeLine);
         },
       ),
     );
