@@ -256,6 +256,8 @@ export const ModelVersionInfo = z.object({
   classes: z.array(z.string()),
   method: z.string().nullable(),
   aggregate: z.string().nullable(),
+  /** The training schedule that made it (exact, fast); null when not recorded. */
+  schedule: z.string().nullable(),
   active: z.boolean(),
   createdAt: IsoTime,
   /** Test accuracy and macro-F1 (validation when there was no test split). */
@@ -301,6 +303,16 @@ export const CasePredictResult = z.object({
 });
 export type CasePredictResult = z.infer<typeof CasePredictResult>;
 
+/**
+ * How often training updates the CoP context: `exact`, the authors' schedule, every step; `fast` (the default) every
+ * 8 steps with the 8 gradients' mean replayed through the context's optimizer, the text tower then running once per
+ * 8 steps (README, Performance: within 0.1 point of exact on the synthetic benchmark).
+ */
+export const TrainingSchedule = z.enum(['exact', 'fast']);
+export type TrainingSchedule = z.infer<typeof TrainingSchedule>;
+/** What runs the frozen text tower while training; auto times one step of each here and keeps the faster. */
+export const TrainingTextBackend = z.enum(['auto', 'onnx-vjp', 'tfjs']);
+
 export const TrainingStartParams = z
   .object({
     /** A dataset folder on the engine's machine: <dir>/<split>/<class>/<images>. */
@@ -328,6 +340,8 @@ export const TrainingStartParams = z
       .min(0)
       .max(2 ** 31 - 1)
       .default(1),
+    schedule: TrainingSchedule.default('fast'),
+    textBackend: TrainingTextBackend.default('auto'),
   })
   .strict();
 
@@ -441,6 +455,17 @@ export const TrainingPreview = z.object({
   unmatched: z.record(z.string(), z.number().int()),
   /** What stops training on this data (e.g. a class nobody has reviewed yet); null when it can start. */
   problem: z.string().nullable(),
+  /** Training time on this machine from its latest `vip bench`; null when it has none. */
+  estimate: z
+    .object({
+      /** One epoch over these training and validation images, per schedule (batch 32, cached features). */
+      secondsPerEpoch: z.object({ exact: z.number().nonnegative(), fast: z.number().nonnegative() }),
+      /** Computing the image features of every image once (less for images whose features are cached). */
+      featureSeconds: z.number().nonnegative(),
+      /** The benchmark the figures come from, in words. */
+      basis: z.string(),
+    })
+    .nullable(),
 });
 export type TrainingPreview = z.infer<typeof TrainingPreview>;
 

@@ -79,7 +79,7 @@ describe('the CLI loads libraries on first use', () => {
   });
 
   it('the help of every command loads no engine library', () => {
-    for (const command of ['predict', 'train', 'eval', 'export', 'symptoms', 'bench', 'serve', 'render']) {
+    for (const command of ['predict', 'train', 'eval', 'export', 'symptoms', 'bench', 'serve', 'render', 'pacs']) {
       const loaded = packagesLoaded([command, '--help']);
       for (const name of [...heavy, 'onnxruntime-node', 'sharp'])
         expect(loaded.has(name), `${command}: ${name}`).toBe(false);

@@ -85,7 +85,9 @@ describe('the training wizard', () => {
       lr: FAST_SETTINGS.lr,
       optimizer: FAST_SETTINGS.optimizer,
       views: FAST_SETTINGS.views,
+      schedule: 'fast',
     });
+    expect(startParams({ ...ready, schedule: 'exact' }).schedule).toBe('exact');
     expect(startParams({ ...initialWizard, symptoms: { kind: 'stored', id: 7 } })).toMatchObject({
       symptomSetVersionId: 7,
       fromReviews: true,
@@ -105,6 +107,7 @@ describe('the training wizard', () => {
       warnings: [],
       unmatched: {},
       problem: null,
+      estimate: null,
     };
     const counted = { ...ready, preview, previewKey: dataKey(ready) };
     expect(stepProblems(counted, 2)).toEqual([]);
@@ -131,6 +134,7 @@ describe('the training time estimate', () => {
     classes: ['a', 'b'],
     method: 'vip',
     aggregate: 'mep',
+    schedule: 'exact',
     active: false,
     createdAt: '2024-01-01T00:00:00Z',
     accuracy: null,

@@ -70,6 +70,45 @@ describe('training.start', () => {
     expect(versions.map((v) => v.id)).toContain(end.versionId);
   });
 
+  it('trains with the fast schedule unless told otherwise, and records the schedule and text engine used', async () => {
+    const train = async (extra: { schedule?: 'exact' | 'fast'; textBackend?: 'auto' | 'onnx-vjp' | 'tfjs' }) => {
+      let id: number | null = null;
+      const watch = finished(() => id);
+      const { runId } = await engine.call('training.start', {
+        dataset: join(root, 'ds'),
+        symptomsPath,
+        epochs: 1,
+        batchSize: 4,
+        ...extra,
+      });
+      id = runId;
+      const end = await watch.done;
+      expect(end).toMatchObject({ status: 'completed' });
+      const { versions } = await engine.call('versions.list', {});
+      const version = versions.find((v) => v.id === end.versionId);
+      const config = engine.store.trainingRuns.get(runId)?.config as {
+        schedule: string;
+        train: { contextEvery: number; textBackend: string };
+      };
+      return { version, config };
+    };
+    const byDefault = await train({});
+    expect(byDefault.config.schedule).toBe('fast');
+    expect(byDefault.config.train).toMatchObject({ contextEvery: 8, textBackend: 'auto' });
+    expect(byDefault.version?.schedule).toBe('fast');
+
+    const exact = await train({ schedule: 'exact', textBackend: 'tfjs' });
+    expect(exact.config.schedule).toBe('exact');
+    expect(exact.config.train).toMatchObject({ contextEvery: 1, textBackend: 'tfjs' });
+    expect(exact.version?.schedule).toBe('exact');
+    // The job ran the text tower with the engine asked for, not the one auto would time.
+    expect((exact.version?.metrics as { textBackend?: { name: string } }).textBackend?.name).toBe('tfjs');
+
+    await expect(
+      engine.call('training.start', { dataset: join(root, 'ds'), symptomsPath, schedule: 'slow' as never }),
+    ).rejects.toThrow(/schedule/);
+  });
+
   it('training.cancel stops a run at its next step; the run is recorded as cancelled', async () => {
     let id: number | null = null;
     const watch = finished(() => id);

@@ -28,7 +28,7 @@ export const reviewHandlers: HandlerGroup<ReviewMethods> = {
   'predictions.get': (params, ctx) => casePredictions(ctx.store, params.caseId),
   'training.list': (_params, ctx) => ({ runs: listRuns(ctx.store) }),
   'training.get': (params, ctx) => getRun(ctx.store, params.runId),
-  'training.preview': (params, ctx) => previewTraining(ctx.store, params),
+  'training.preview': (params, ctx) => previewTraining(ctx.store, params, ctx.paths.benchmarks),
   'versions.compare': (params, ctx) => compareVersions(ctx, params.id),
   'versions.discard': (params, ctx) => discardVersion(ctx, params.id),
 };

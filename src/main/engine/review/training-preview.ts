@@ -10,6 +10,7 @@ import { listReviewedImages } from '../store/reviewed-images';
 import type { Store } from '../store/store';
 import { storedSymptomSet } from './stored-symptom-set';
 import { datasetFromReviews, loadDataset, splitNames, type Dataset } from '../training/dataset';
+import { estimateTrainingTime } from '../training/time-estimate';
 import { builtinSymptomSet } from '../vip/builtin-symptoms';
 import { classNames, normaliseForComparison, readSymptomSetFile, type SymptomSet } from '../vip/symptom-set';
 
@@ -75,6 +76,7 @@ export async function readTrainingData(
 export async function previewTraining(
   store: Store,
   params: ParsedParams<'training.preview'>,
+  benchmarksDir?: string,
 ): Promise<TrainingPreview> {
   const classes = classNames(chosenSymptomSet(store, params));
   const unmatched = params.fromReviews ? reviewedLabels(store, classes).unmatched : {};
@@ -93,6 +95,7 @@ export async function previewTraining(
       warnings: [],
       unmatched,
       problem: err.message,
+      estimate: null,
     };
   }
   const counts: TrainingPreview['counts'] = {};
@@ -109,5 +112,12 @@ export async function previewTraining(
     warnings: dataset.warnings.slice(0, 50),
     unmatched,
     problem: null,
+    estimate: benchmarksDir
+      ? await estimateTrainingTime(benchmarksDir, {
+          train: dataset.splits.train.length,
+          val: dataset.splits.val.length,
+          test: dataset.splits.test.length,
+        })
+      : null,
   };
 }

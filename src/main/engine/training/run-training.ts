@@ -18,6 +18,7 @@ import { symptomSetText } from '../vip/symptom-set-text';
 import { createModelVersion, type VersionInfo } from '../vip/versions';
 import { runJob, type JobRunner } from '../worker/client';
 import type { DatasetSpec, JobProgress, TrainingJobResult } from './job-spec';
+import { scheduleOf } from './schedules';
 import { checkTrainOptions, type TrainOptions } from './trainer';
 
 export interface TrainingRequest {
@@ -92,6 +93,8 @@ export async function runTraining(
     dataset: describeDataset(req.dataset),
     head: req.head,
     train: req.train,
+    // Named as well as implied by train.contextEvery, so versions and runs say which schedule trained them.
+    schedule: scheduleOf(req.train.contextEvery),
     views: req.views,
     valFraction: req.valFraction,
     symptomsSource: req.symptomsSource,

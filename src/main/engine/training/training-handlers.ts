@@ -3,7 +3,7 @@
  * `training.progress` events and finished by a `finished` event with its status and model version.
  */
 import { basename, extname, resolve } from 'node:path';
-import type { ParsedParams, TrainingProgress } from '@shared/contract';
+import type { ParsedParams, TrainingProgress, TrainingSchedule, TrainingTextBackend } from '@shared/contract';
 import { badInput } from '@shared/errors';
 import type { EngineContext } from '../context';
 import type { HandlerGroup } from '../handlers';
@@ -15,7 +15,16 @@ import { readSymptomSetFile } from '../vip/symptom-set';
 import type { DatasetSpec, JobProgress } from './job-spec';
 import { runTraining, type TrainingRequest } from './run-training';
 import { storedSymptomSet } from '../review/stored-symptom-set';
-import { defaultTrainOptions } from './trainer';
+import { defaultTrainOptions } from './option-names';
+import { scheduleOptions, type ScheduleName } from './schedules';
+import type { TextBackendChoice } from './text-backprop';
+
+// The contract's lists are the engine's (the renderer cannot import the engine's): a compile error when they part.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameSchedules: Same<TrainingSchedule, ScheduleName> = true;
+const sameTextBackends: Same<(typeof TrainingTextBackend.options)[number], TextBackendChoice> = true;
+void sameSchedules;
+void sameTextBackends;
 
 type TrainingMethods = 'training.start' | 'training.cancel';
 
@@ -107,6 +116,8 @@ async function trainingRequest(params: ParsedParams<'training.start'>, ctx: Engi
       lr: params.lr,
       optimizer: params.optimizer,
       seed: params.seed,
+      ...scheduleOptions(params.schedule),
+      textBackend: params.textBackend,
     },
     views: params.views,
     valFraction: params.valFraction,

@@ -30,6 +30,7 @@ import { encodePromptFile, readPromptFile } from './prompt-file';
 import { classNames, parseSymptomSetText, type SymptomSet } from './symptom-set';
 import { symptomSetText } from './symptom-set-text';
 import { parseTextSide, type TextSide } from './text-side';
+import { scheduleOf } from '../training/schedules';
 import type { PromptWeights } from './weights';
 
 export const versionFiles = {
@@ -54,6 +55,8 @@ export interface VersionInfo {
   classes: string[];
   method: string | null;
   aggregate: string | null;
+  /** The training schedule (exact, fast); null for versions trained elsewhere. */
+  schedule: string | null;
   active: boolean;
   createdAt: string;
   /** Headline metrics (test when there was a test split, else validation). */
@@ -150,7 +153,12 @@ function defaultName(input: CreateVersionInput, pkg: ModelPackage): string {
 
 export function versionInfo(store: Store, row: ModelVersionRow): VersionInfo {
   const ssv = getSymptomSetVersion(store.db, row.symptomSetVersionId);
-  const config = (row.config ?? {}) as { head?: { method?: string; aggregate?: string }; classes?: string[] };
+  const config = (row.config ?? {}) as {
+    head?: { method?: string; aggregate?: string };
+    classes?: string[];
+    schedule?: string;
+    train?: { contextEvery?: number };
+  };
   const metrics = (row.metrics ?? {}) as { test?: Headline | null; val?: Headline | null };
   const headline = metrics.test ?? metrics.val ?? null;
   let classes: string[] = [];
@@ -174,6 +182,8 @@ export function versionInfo(store: Store, row: ModelVersionRow): VersionInfo {
     classes,
     method: config.head?.method ?? null,
     aggregate: config.head?.aggregate ?? null,
+    // Recorded by name since the schedules were named; older versions by their context update interval.
+    schedule: config.schedule ?? (config.train ? scheduleOf(config.train.contextEvery) : null),
     active: row.active,
     createdAt: row.createdAt,
     accuracy: typeof headline?.accuracy === 'number' ? headline.accuracy : null,

@@ -21,6 +21,7 @@ function toContract(v: VersionInfo): ModelVersionInfo {
     classes: v.classes,
     method: v.method,
     aggregate: v.aggregate,
+    schedule: v.schedule,
     active: v.active,
     createdAt: v.createdAt,
     accuracy: v.accuracy,

@@ -1,9 +1,22 @@
 /** Step 3: the training settings, from the authors' defaults or the fast preset, and how long it may take. */
 import type { ReactNode } from 'react';
-import type { ModelVersionInfo } from '@shared/contract';
+import type { ModelVersionInfo, TrainingSchedule } from '@shared/contract';
 import { useStore } from '../../lib/store';
 import { estimateTraining, formatDuration } from './estimate';
-import { AUTHORS_SETTINGS, FAST_SETTINGS, wizard, type TrainSettings } from './wizard-state';
+import { AUTHORS_SETTINGS, FAST_SETTINGS, scheduleSeconds, wizard, type TrainSettings } from './wizard-state';
+
+const schedules: { value: TrainingSchedule; label: string; explain: string }[] = [
+  {
+    value: 'fast',
+    label: 'Fast (default)',
+    explain: 'Updates the learned context every 8 steps: within 0.1 point of Exact on our benchmark, about 5× quicker.',
+  },
+  {
+    value: 'exact',
+    label: 'Exact (authors’)',
+    explain: 'Updates the context at every step, as in the paper: the reference, several times slower.',
+  },
+];
 
 const same = (a: TrainSettings, b: TrainSettings): boolean =>
   a.epochs === b.epochs &&
@@ -38,14 +51,42 @@ export function StepSettings(props: { versions: ModelVersionInfo[] | null }): Re
           aria-pressed={same(t, FAST_SETTINGS)}
           onClick={() => preset(FAST_SETTINGS)}
         >
-          Fast
+          Fast preset
         </button>
       </div>
       <p className="muted small">
         Authors’ defaults: SGD with momentum 0.9 and weight decay 5e-4, learning rate 0.002 on a cosine schedule over 50
-        epochs after one warm-up epoch at 1e-5, batch 32, 4 context tokens. Fast: Adam, 10 epochs, batch 16. The best
-        epoch on the validation images is kept.
+        epochs after one warm-up epoch at 1e-5, batch 32, 4 context tokens. Fast preset: Adam, 10 epochs, batch 16. The
+        best epoch on the validation images is kept.
       </p>
+      <div className="schedule-choice" role="radiogroup" aria-label="Schedule">
+        {schedules.map((o) => {
+          const seconds = scheduleSeconds(s.preview, o.value, t.epochs);
+          return (
+            <label key={o.value} className="schedule-option">
+              <input
+                type="radio"
+                name="training-schedule"
+                value={o.value}
+                checked={s.schedule === o.value}
+                onChange={() => wizard.set((w) => ({ ...w, schedule: o.value }))}
+              />
+              <span>
+                <strong>{o.label}</strong>
+                {seconds !== null && (
+                  <span data-testid={`schedule-estimate-${o.value}`}> · about {formatDuration(seconds)}</span>
+                )}
+                <span className="muted small schedule-explain">{o.explain}</span>
+              </span>
+            </label>
+          );
+        })}
+      </div>
+      {s.preview?.estimate && (
+        <p className="muted small">
+          Estimated from the {s.preview.estimate.basis}, for {t.epochs} epochs, image features included.
+        </p>
+      )}
       <div className="settings-grid">
         <label className="field">
           <span>Epochs</span>

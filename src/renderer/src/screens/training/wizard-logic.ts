@@ -2,7 +2,7 @@
  * The training wizard's choices as plain data (DOM-free, tested in Node): presets, the requests built from the
  * choices, and what keeps a step from going on.
  */
-import type { Params, TrainingPreview } from '@shared/contract';
+import type { Params, TrainingPreview, TrainingSchedule } from '@shared/contract';
 
 export type WizardStep = 1 | 2 | 3 | 4 | 5;
 
@@ -49,6 +49,8 @@ export interface WizardState {
   /** The data request the preview answered; a change of any input makes it stale. */
   previewKey: string | null;
   settings: TrainSettings;
+  /** How often the context is updated: fast (every 8 steps, the default) or exact (the authors', every step). */
+  schedule: TrainingSchedule;
   /** The run the screen follows (running or just finished). */
   runId: number | null;
 }
@@ -64,6 +66,7 @@ export const initialWizard: WizardState = {
   preview: null,
   previewKey: null,
   settings: FAST_SETTINGS,
+  schedule: 'fast',
   runId: null,
 };
 
@@ -95,7 +98,18 @@ export function startParams(s: WizardState): Params<'training.start'> {
     lr: s.settings.lr,
     optimizer: s.settings.optimizer,
     views: s.settings.views,
+    schedule: s.schedule,
   };
+}
+
+/** Seconds a run may take with a schedule, from the preview's benchmark-based figures; null without them. */
+export function scheduleSeconds(
+  preview: TrainingPreview | null,
+  schedule: TrainingSchedule,
+  epochs: number,
+): number | null {
+  const e = preview?.estimate;
+  return e ? e.featureSeconds + epochs * e.secondsPerEpoch[schedule] : null;
 }
 
 /** Problems that keep a step from going on, in words; empty when it may. */
