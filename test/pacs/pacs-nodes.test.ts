@@ -42,6 +42,8 @@ describe('PACS nodes', () => {
       hasSecret: true,
       secretSource: 'store',
       secretEnvVar: 'VIP_PACS_MAIN_PASSWORD',
+      secretStorage: 'this session only (set VIP_PACS_MAIN_PASSWORD to provide it at start)',
+      secretPersistent: false,
       timeoutSeconds: 30,
     });
     expect(JSON.stringify(added)).not.toContain('correct-horse');

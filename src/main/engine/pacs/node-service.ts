@@ -9,6 +9,10 @@ import { forgetSecret, resolveSecret, secretEnvVar, storeSecret } from './node-s
 export function nodeInfo(node: PacsNode): PacsNodeInfo {
   const secret = resolveSecret(node.name, node.auth);
   const storage = secretStore().info();
+  const envVar = secretEnvVar(node.name, node.auth);
+  // The store's own wording names the LLM key's variable where it keeps secrets in memory; name this node's instead.
+  const where =
+    storage.persistent || !envVar ? storage.storage : `this session only (set ${envVar} to provide it at start)`;
   return {
     name: node.name,
     url: node.url,
@@ -17,8 +21,8 @@ export function nodeInfo(node: PacsNode): PacsNodeInfo {
     timeoutSeconds: node.timeoutSeconds,
     hasSecret: node.auth === 'none' || secret.value !== null,
     secretSource: secret.source,
-    secretEnvVar: secretEnvVar(node.name, node.auth),
-    secretStorage: storage.storage,
+    secretEnvVar: envVar,
+    secretStorage: where,
     secretPersistent: storage.persistent,
     createdAt: node.createdAt,
     updatedAt: node.updatedAt,
