@@ -318,7 +318,7 @@ export const TrainingStartParams = z
     /** A dataset folder on the engine's machine: <dir>/<split>/<class>/<images>. */
     dataset: z.string().min(1).max(4096).optional(),
     splitFile: z.string().min(1).max(4096).optional(),
-    /** Train on the reviewed cases instead of a folder. */
+    /** Train on the reviewed cases (with `dataset`: the folder and the reviewed cases together, as one dataset). */
     fromReviews: z.boolean().default(false),
     /** A built-in symptom set, or symptomsPath (a JSON file on the engine's machine). */
     symptomSet: BuiltinSymptomSetId.optional(),
@@ -466,6 +466,14 @@ export const TrainingPreview = z.object({
       basis: z.string(),
     })
     .nullable(),
+  /** A folder and the reviewed cases together: training images from each, and duplicates dropped by content. */
+  sources: z
+    .object({
+      folder: z.number().int().nonnegative(),
+      reviewed: z.number().int().nonnegative(),
+      duplicates: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type TrainingPreview = z.infer<typeof TrainingPreview>;
 

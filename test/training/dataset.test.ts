@@ -1,10 +1,15 @@
 /** Datasets: folder layout, the authors' split file, and every input error reported before any model runs. */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { datasetFromReviews, loadDataset, stratifiedSplit } from '../../src/main/engine/training/dataset';
+import {
+  datasetFromFolderAndReviews,
+  datasetFromReviews,
+  loadDataset,
+  stratifiedSplit,
+} from '../../src/main/engine/training/dataset';
 import { writeSyntheticDataset } from '../helpers/synthetic-dataset';
 
 const classes = ['round spot', 'striped'];
@@ -173,5 +178,55 @@ describe('reviewed cases as a dataset', () => {
     expect(ds.splits.train.length + ds.splits.val.length).toBe(7);
     expect(ds.valSource).toBe('stratified');
     expect([...ds.splits.train, ...ds.splits.val].filter((i) => i.label === 1)).toHaveLength(4);
+  });
+});
+
+describe('a folder and the reviewed cases together', () => {
+  it('trains on the union once per image, the review label winning, and validates on a stratified part of it', async () => {
+    const folder = join(dir, 'folder');
+    const reviewsDir = join(dir, 'reviews');
+    await writeSyntheticDataset(folder, { perClass: { train: 4, test: 1 }, size: 16 });
+    // Reviewed images: 3 new round spots, a copy of a folder striped image relabelled by the clinician, a copy of a
+    // test image (must not train), and a label of no class.
+    const written = await writeSyntheticDataset(reviewsDir, { perClass: { train: 3 }, size: 16, seed: 99 });
+    const roundNew = written.filter((p) => p.includes('round spot'));
+    const stripedInFolder = join(folder, 'train', 'striped');
+    const dupe = join(reviewsDir, 'dupe.png');
+    const firstStriped = readdirSync(stripedInFolder).sort()[0]!;
+    writeFileSync(dupe, readFileSync(join(stripedInFolder, firstStriped)));
+    const testCopy = join(reviewsDir, 'test-copy.png');
+    const testImage = join(folder, 'test', 'round spot', readdirSync(join(folder, 'test', 'round spot'))[0]!);
+    writeFileSync(testCopy, readFileSync(testImage));
+    const images = [
+      ...roundNew.map((path, i) => ({ path, name: `case ${i + 1}`, reviewLabel: 'Round Spot' })),
+      { path: dupe, name: 'case 10', reviewLabel: 'round spot' },
+      { path: testCopy, name: 'case 11', reviewLabel: 'round spot' },
+      { path: roundNew[0]!, name: 'case 12', reviewLabel: 'unsure' },
+    ];
+
+    const ds = await datasetFromFolderAndReviews({ root: folder }, images, { classes, valFraction: 0.25, seed: 3 });
+    const pool = [...ds.splits.train, ...ds.splits.val];
+    // 4 + 4 folder images (one of them relabelled by its review) and 3 new reviewed ones: 11 training images.
+    expect(pool).toHaveLength(11);
+    expect(new Set(pool.map((i) => i.sha256)).size).toBe(11);
+    expect(pool.filter((i) => i.label === 0)).toHaveLength(8); // round spot: 4 + 3 + the relabelled striped image
+    expect(pool.filter((i) => i.label === 1)).toHaveLength(3);
+    expect(pool.find((i) => i.name === 'case 10')?.label).toBe(0);
+    expect(pool.some((i) => i.name === 'case 11')).toBe(false);
+    expect(ds.splits.test).toHaveLength(2);
+    expect(ds.valSource).toBe('stratified');
+    expect(ds.splits.val.filter((i) => i.label === 0)).toHaveLength(2);
+    expect(ds.splits.val.filter((i) => i.label === 1)).toHaveLength(1);
+    expect(ds.sources).toEqual({ folder: 7, reviewed: 4, duplicates: 2 });
+    expect(ds.warnings.join('\n')).toMatch(/case 10 is the same image as|is the same image as case 10/);
+    expect(ds.warnings.join('\n')).toContain('not trained on case 11: the same image is in the test split');
+  });
+
+  it('still requires the folder to match the symptom set classes', async () => {
+    await writeSyntheticDataset(dir, { perClass: { train: 1 }, size: 16 });
+    mkdirSync(join(dir, 'train', 'melanoma'));
+    await expect(
+      datasetFromFolderAndReviews({ root: dir }, [], { classes, valFraction: 0.1, seed: 1 }),
+    ).rejects.toThrow(/"melanoma" are not classes/);
   });
 });

@@ -133,9 +133,9 @@ describe('training.start', () => {
   });
 
   it('bad input is refused by the call itself, before a run exists', async () => {
-    await expect(
-      engine.call('training.start', { dataset: join(root, 'missing'), fromReviews: true, symptomSet: 'dermoscopy' }),
-    ).rejects.toThrow(/dataset folder or fromReviews/);
+    await expect(engine.call('training.start', { symptomSet: 'dermoscopy' })).rejects.toThrow(
+      /give a dataset folder, fromReviews, or both/,
+    );
     await expect(engine.call('training.start', { dataset: join(root, 'ds') })).rejects.toThrow(
       /symptomSet or a symptomsPath/,
     );

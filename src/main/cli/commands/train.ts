@@ -166,7 +166,10 @@ export function registerTrainCommand(program: Command): void {
     .option('--model <id>', 'model package (default: the first with real weights, else the demo)')
     .option('--dataset <dir>', 'dataset root: <dir>/<split>/<class>/<images>, or the root of --split-file paths')
     .option('--split-file <file>', 'the authors\' split JSON {"train"|"val"|"test": [[path, label, class], ...]}')
-    .option('--from-reviews', 'train on the reviewed cases of the data folder (label = the review label)')
+    .option(
+      '--from-reviews',
+      'train on the reviewed cases of the data folder (label = the review label); with --dataset, both together',
+    )
     .requiredOption('--symptoms <file>', 'symptom set JSON {"class": ["symptom", ...], ...}')
     .option('--symptoms-name <name>', 'name of the symptom set in the store (default: the file name)')
     .option('--task <task>', 'task the version serves (default: the symptom set name)')
@@ -209,8 +212,8 @@ export function registerTrainCommand(program: Command): void {
     .addOption(new Option('--in-process', 'train on the calling thread instead of a worker thread').hideHelp())
     .action(
       action(async (ctx, flags: TrainFlags) => {
-        if ((flags.dataset === undefined) === (flags.fromReviews !== true)) {
-          throw userError('give --dataset DIR or --from-reviews');
+        if (flags.dataset === undefined && flags.fromReviews !== true) {
+          throw userError('give --dataset DIR, --from-reviews, or both (the folder and the reviewed cases together)');
         }
         if (flags.splitFile !== undefined && flags.dataset === undefined)
           throw userError('--split-file needs --dataset');
@@ -229,14 +232,15 @@ export function registerTrainCommand(program: Command): void {
         const pkg = await openModelOrDefault(engine.paths.models, flags.model);
         if (pkg.manifest.randomWeights)
           ctx.info(`note: model package "${pkg.manifest.id}" has random weights (${pkg.manifest.warning ?? 'demo'})`);
-        const dataset: DatasetSpec =
+        const folder =
           flags.dataset !== undefined
-            ? {
-                kind: 'folder',
-                root: resolve(flags.dataset),
-                ...(flags.splitFile ? { splitFile: resolve(flags.splitFile) } : {}),
-              }
-            : { kind: 'reviewed', images: listReviewedImages(engine.store) };
+            ? { root: resolve(flags.dataset), ...(flags.splitFile ? { splitFile: resolve(flags.splitFile) } : {}) }
+            : null;
+        const dataset: DatasetSpec = !folder
+          ? { kind: 'reviewed', images: listReviewedImages(engine.store) }
+          : flags.fromReviews
+            ? { kind: 'combined', ...folder, images: listReviewedImages(engine.store) }
+            : { kind: 'folder', ...folder };
         const cancel = cancelOnInterrupt();
         try {
           const outcome = await runTraining(

@@ -9,7 +9,13 @@ import { badInput, VipError } from '@shared/errors';
 import { listReviewedImages } from '../store/reviewed-images';
 import type { Store } from '../store/store';
 import { storedSymptomSet } from './stored-symptom-set';
-import { datasetFromReviews, loadDataset, splitNames, type Dataset } from '../training/dataset';
+import {
+  datasetFromFolderAndReviews,
+  datasetFromReviews,
+  loadDataset,
+  splitNames,
+  type Dataset,
+} from '../training/dataset';
 import { estimateTrainingTime } from '../training/time-estimate';
 import { builtinSymptomSet } from '../vip/builtin-symptoms';
 import { classNames, normaliseForComparison, readSymptomSetFile, type SymptomSet } from '../vip/symptom-set';
@@ -51,15 +57,22 @@ function reviewedLabels(
   return { counts, unmatched };
 }
 
-/** Reads the training data the way a run does: a folder (or split file), or the reviewed cases. */
+/** Reads the training data the way a run does: a folder (or split file), the reviewed cases, or both together. */
 export async function readTrainingData(
   store: Store,
   params: TrainingDataParams,
   classes: readonly string[],
   split: { valFraction: number; seed: number },
 ): Promise<Dataset> {
-  if ((params.dataset === undefined) === !params.fromReviews)
-    throw badInput('give a dataset folder or fromReviews, not both or neither');
+  if (params.dataset === undefined && !params.fromReviews)
+    throw badInput('give a dataset folder, fromReviews, or both (a folder and the reviewed cases together)');
+  if (params.dataset !== undefined && params.fromReviews) {
+    return datasetFromFolderAndReviews(
+      { root: params.dataset, ...(params.splitFile !== undefined ? { splitFile: params.splitFile } : {}) },
+      listReviewedImages(store),
+      { classes, ...split },
+    );
+  }
   if (params.dataset !== undefined) {
     return loadDataset({
       root: params.dataset,
@@ -84,8 +97,9 @@ export async function previewTraining(
   try {
     dataset = await readTrainingData(store, params, classes, { valFraction: params.valFraction, seed: params.seed });
   } catch (err) {
-    // Reviewed data that cannot train yet (a class nobody reviewed) is still worth counting, with the reason.
-    if (!params.fromReviews || !(err instanceof VipError) || err.code !== 'bad_input') throw err;
+    // Reviewed data alone that cannot train yet (a class nobody reviewed) is still worth counting, with the reason.
+    if (!params.fromReviews || params.dataset !== undefined || !(err instanceof VipError) || err.code !== 'bad_input')
+      throw err;
     const labels = reviewedLabels(store, classes);
     return {
       classes,
@@ -119,5 +133,6 @@ export async function previewTraining(
           test: dataset.splits.test.length,
         })
       : null,
+    ...(dataset.sources ? { sources: dataset.sources } : {}),
   };
 }

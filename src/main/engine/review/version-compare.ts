@@ -70,13 +70,20 @@ export async function compareVersions(ctx: EngineContext, versionId: number): Pr
   const seed = typeof config.train?.seed === 'number' ? config.train.seed : 1;
   const notes: string[] = [];
   let data;
-  if (dataset.kind === 'folder' && typeof dataset.root === 'string') {
+  if ((dataset.kind === 'folder' || dataset.kind === 'combined') && typeof dataset.root === 'string') {
+    if (dataset.kind === 'combined' && typeof dataset.images === 'number') {
+      const now = listReviewedImages(store).length;
+      if (dataset.images !== now)
+        notes.push(
+          `The reviewed cases changed since this version was trained (${dataset.images} images then, ${now} now); both are scored on today's validation split.`,
+        );
+    }
     data = await readTrainingData(
       store,
       {
         dataset: dataset.root,
         ...(typeof dataset.splitFile === 'string' ? { splitFile: dataset.splitFile } : {}),
-        fromReviews: false,
+        fromReviews: dataset.kind === 'combined',
       },
       classes,
       { valFraction, seed },

@@ -1,5 +1,5 @@
 /**
- * Labelled images for training and evaluation, from one of three sources:
+ * Labelled images for training and evaluation, from one of three sources (or a folder and the reviews together):
  *   - a folder `<root>/<split>/<class name>/<image>` (splits `train`, `val`, `test`);
  *   - the authors' split file `{"train"|"val"|"test": [[path relative to the root, label index, class name], ...]}`;
  *   - reviewed cases of the store (label = the clinician's review label).
@@ -39,6 +39,8 @@ export interface Dataset {
   /** Images skipped (unreadable), one line each. */
   warnings: string[];
   skipped: number;
+  /** A folder and reviewed cases together: how many images each gave, and duplicates dropped by content. */
+  sources?: { folder: number; reviewed: number; duplicates: number };
 }
 
 /** Extensions looked at in class folders; other files are ignored (README, thumbs.db, ...). */
@@ -179,6 +181,15 @@ export interface LoadDatasetOptions {
 /** Reads and checks a dataset (folder or split file), hashing and header-checking every image. */
 export async function loadDataset(options: LoadDatasetOptions): Promise<Dataset> {
   const root = resolve(options.root);
+  const raw = await readRawSplits(root, options);
+  return finishDataset(raw, options, (item) => relative(root, item.path) || item.name);
+}
+
+/** The items of each split a folder (or split file) holds, before any image is read. */
+async function readRawSplits(
+  root: string,
+  options: Pick<LoadDatasetOptions, 'splitFile' | 'classes' | 'require'>,
+): Promise<Partial<Record<SplitName, RawItem[]>>> {
   if (!(await isDirectory(root))) throw badInput(`dataset folder ${root} does not exist`);
   const raw: Partial<Record<SplitName, RawItem[]>> = options.splitFile
     ? await readSplitFile(root, resolve(options.splitFile), options.classes)
@@ -196,7 +207,7 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<Dataset>
       );
     }
   }
-  return finishDataset(raw, options, (item) => relative(root, item.path) || item.name);
+  return raw;
 }
 
 /** Reviewed images of the store as a dataset: everything trains, a stratified part validates. */
@@ -217,9 +228,65 @@ export async function datasetFromReviews(
   return finishDataset({ train: items }, { ...options, require: ['train'] }, (item) => item.name);
 }
 
+/**
+ * A labelled folder and the reviewed cases as one dataset. Training takes the folder's train and val images and the
+ * reviewed ones together, each image once (by content: the same file in both counts once, with the clinician's
+ * review label when the two disagree); the validation split is drawn stratified from that union, and the folder's
+ * test split stays the test split (any of its images found among the training ones is dropped from those).
+ */
+export async function datasetFromFolderAndReviews(
+  folder: Pick<LoadDatasetOptions, 'root' | 'splitFile'>,
+  images: readonly ReviewedImage[],
+  options: Pick<LoadDatasetOptions, 'classes' | 'valFraction' | 'seed'>,
+): Promise<Dataset> {
+  const root = resolve(folder.root);
+  const raw = await readRawSplits(root, { ...folder, classes: options.classes, require: ['train'] });
+  const match = classMatcher(options.classes);
+  const reviewed = images
+    .map((img) => ({ path: img.path, name: img.name, label: match(img.reviewLabel) }))
+    .filter((i) => i.label >= 0);
+  const reviewedPaths = new Set(reviewed.map((r) => r.path));
+  // Reviewed images first: a duplicate keeps the first occurrence, so the clinician's label wins.
+  const pool = [...reviewed, ...(raw.train ?? []), ...(raw.val ?? [])];
+  return finishDataset(
+    { train: pool, ...(raw.test ? { test: raw.test } : {}) },
+    { ...options, require: ['train'], union: (item) => (reviewedPaths.has(item.path) ? 'reviewed' : 'folder') },
+    (item) => (reviewedPaths.has(item.path) ? item.name : relative(root, item.path) || item.name),
+  );
+}
+
+/** Keeps each training image once by content, and none that is also a test image; says what it dropped. */
+function dedupeTraining(
+  splits: Record<SplitName, DatasetItem[]>,
+  classes: readonly string[],
+  warnings: string[],
+): number {
+  const testHashes = new Set(splits.test.map((i) => i.sha256));
+  const kept = new Map<string, DatasetItem>();
+  let dropped = 0;
+  for (const item of splits.train) {
+    const first = kept.get(item.sha256);
+    if (testHashes.has(item.sha256)) {
+      dropped++;
+      warnings.push(`not trained on ${item.name}: the same image is in the test split`);
+    } else if (first) {
+      dropped++;
+      if (first.label !== item.label)
+        warnings.push(
+          `${item.name} is the same image as ${first.name} with another label ("${classes[item.label] ?? '?'}" against "${classes[first.label] ?? '?'}"): kept "${classes[first.label] ?? '?'}"`,
+        );
+    } else kept.set(item.sha256, item);
+  }
+  splits.train = [...kept.values()];
+  return dropped;
+}
+
 async function finishDataset(
   raw: Partial<Record<SplitName, RawItem[]>>,
-  options: Pick<LoadDatasetOptions, 'classes' | 'require' | 'valFraction' | 'seed'>,
+  options: Pick<LoadDatasetOptions, 'classes' | 'require' | 'valFraction' | 'seed'> & {
+    /** Two sources in the train split: dedupe by content and count each source. */
+    union?: (item: DatasetItem) => 'folder' | 'reviewed';
+  },
   display: (item: RawItem) => string,
 ): Promise<Dataset> {
   const warnings: string[] = [];
@@ -233,6 +300,13 @@ async function finishDataset(
     );
   }
   const skipped = warnings.length;
+  let sources: Dataset['sources'];
+  if (options.union) {
+    const duplicates = dedupeTraining(splits, options.classes, warnings);
+    const origin = options.union;
+    const reviewed = splits.train.filter((i) => origin(i) === 'reviewed').length;
+    sources = { folder: splits.train.length - reviewed, reviewed, duplicates };
+  }
   const classes = [...options.classes];
   if (options.require.includes('train')) {
     const empty = classes.filter((_, i) => !splits.train.some((item) => item.label === i));
@@ -250,7 +324,7 @@ async function finishDataset(
     splits.val = val;
     valSource = 'stratified';
   }
-  return { classes, splits, valSource, warnings, skipped };
+  return { classes, splits, valSource, warnings, skipped, ...(sources ? { sources } : {}) };
 }
 
 /**

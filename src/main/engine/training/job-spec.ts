@@ -36,6 +36,13 @@ const reviewedImageSchema = z.object({ path: z.string(), name: z.string(), revie
 export const datasetSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('folder'), root: z.string().min(1), splitFile: z.string().min(1).optional() }),
   z.object({ kind: z.literal('reviewed'), images: z.array(reviewedImageSchema) }),
+  /** A folder and the reviewed cases as one dataset (datasetFromFolderAndReviews). */
+  z.object({
+    kind: z.literal('combined'),
+    root: z.string().min(1),
+    splitFile: z.string().min(1).optional(),
+    images: z.array(reviewedImageSchema),
+  }),
 ]);
 export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
 

@@ -21,7 +21,14 @@ import { coopPrompts, symptomPrompts } from '../vip/prompts';
 import { checkSymptomsFit, classNames, parseSymptomSetText, type SymptomSet } from '../vip/symptom-set';
 import type { TextSide } from '../vip/text-side';
 import { defaultAugment } from './augment';
-import { datasetFromReviews, loadDataset, type Dataset, type DatasetItem, type SplitName } from './dataset';
+import {
+  datasetFromFolderAndReviews,
+  datasetFromReviews,
+  loadDataset,
+  type Dataset,
+  type DatasetItem,
+  type SplitName,
+} from './dataset';
 import { FeatureCache, extractFeatures, featureCacheDir, viewPreprocessing } from './feature-cache';
 import type { JobProgress, TrainingJobResult, TrainingJobSpec } from './job-spec';
 import { evaluate, type EvalMetrics } from './metrics';
@@ -191,6 +198,10 @@ export function evaluateFeatures(side: TextSide, data: EvalFeatures, d: number):
 async function openDataset(spec: TrainingJobSpec, classes: string[]): Promise<Dataset> {
   const common = { classes, valFraction: spec.valFraction, seed: spec.train.seed };
   if (spec.dataset.kind === 'reviewed') return datasetFromReviews(spec.dataset.images, common);
+  if (spec.dataset.kind === 'combined') {
+    const { root, splitFile, images } = spec.dataset;
+    return datasetFromFolderAndReviews({ root, ...(splitFile !== undefined ? { splitFile } : {}) }, images, common);
+  }
   return loadDataset({
     root: spec.dataset.root,
     ...(spec.dataset.splitFile !== undefined ? { splitFile: spec.dataset.splitFile } : {}),

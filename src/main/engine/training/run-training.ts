@@ -231,7 +231,7 @@ function notApproved(v: SymptomSetVersionRow, isNew: boolean, source: string): V
 }
 
 function describeDataset(d: DatasetSpec): Record<string, unknown> {
-  return d.kind === 'folder'
-    ? { kind: 'folder', root: d.root, ...(d.splitFile ? { splitFile: d.splitFile } : {}) }
-    : { kind: 'reviewed', images: d.images.length };
+  if (d.kind === 'reviewed') return { kind: 'reviewed', images: d.images.length };
+  const folder = { root: d.root, ...(d.splitFile ? { splitFile: d.splitFile } : {}) };
+  return d.kind === 'folder' ? { kind: 'folder', ...folder } : { kind: 'combined', ...folder, images: d.images.length };
 }

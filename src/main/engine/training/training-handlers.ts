@@ -68,8 +68,8 @@ function progressEvent(runId: number, p: JobProgress): TrainingProgress {
 }
 
 async function trainingRequest(params: ParsedParams<'training.start'>, ctx: EngineContext): Promise<TrainingRequest> {
-  if ((params.dataset === undefined) === !params.fromReviews)
-    throw badInput('give a dataset folder or fromReviews, not both or neither');
+  if (params.dataset === undefined && !params.fromReviews)
+    throw badInput('give a dataset folder, fromReviews, or both (a folder and the reviewed cases together)');
   const named = [params.symptomSet, params.symptomsPath, params.symptomSetVersionId].filter((v) => v !== undefined);
   if (named.length !== 1) {
     throw badInput('give a symptomSetVersionId, a built-in symptomSet or a symptomsPath: exactly one');
@@ -83,13 +83,14 @@ async function trainingRequest(params: ParsedParams<'training.start'>, ctx: Engi
       : readSymptomSetFile(resolve(params.symptomsPath ?? ''));
   if (!symptoms) throw badInput(`no built-in symptom set "${params.symptomSet ?? ''}"`);
   const pkg = await openModelOrDefault(ctx.paths.models, params.modelId);
-  const dataset: DatasetSpec = params.dataset
-    ? {
-        kind: 'folder',
-        root: resolve(params.dataset),
-        ...(params.splitFile ? { splitFile: resolve(params.splitFile) } : {}),
-      }
-    : { kind: 'reviewed', images: listReviewedImages(ctx.store) };
+  const folder = params.dataset
+    ? { root: resolve(params.dataset), ...(params.splitFile ? { splitFile: resolve(params.splitFile) } : {}) }
+    : null;
+  const dataset: DatasetSpec = !folder
+    ? { kind: 'reviewed', images: listReviewedImages(ctx.store) }
+    : params.fromReviews
+      ? { kind: 'combined', ...folder, images: listReviewedImages(ctx.store) }
+      : { kind: 'folder', ...folder };
   const fromFile = params.symptomsPath !== undefined;
   return {
     pkg,

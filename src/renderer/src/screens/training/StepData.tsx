@@ -1,6 +1,7 @@
 /**
- * Step 2: the labelled data (reviewed cases of this workstation, or a folder `<root>/<split>/<class>/` on the engine's
- * machine), the validation share held out per class, and the class balance as training will see it.
+ * Step 2: the labelled data (reviewed cases of this workstation, a folder `<root>/<split>/<class>/` on the engine's
+ * machine, or both as one dataset), the validation share held out per class, and the class balance as training will
+ * see it (for both: of the union, each image once).
  */
 import { useState, type ReactNode } from 'react';
 import { useVip } from '../../api/vip-context';
@@ -50,12 +51,22 @@ function BalanceTable(props: { preview: NonNullable<WizardState['preview']> }): 
           ))}
         </tbody>
       </table>
+      {preview.sources ? (
+        <p className="small" data-testid="data-sources">
+          Together: {preview.sources.folder} image{preview.sources.folder === 1 ? '' : 's'} from the folder and{' '}
+          {preview.sources.reviewed} from reviewed cases
+          {preview.sources.duplicates > 0
+            ? `; ${preview.sources.duplicates} duplicate${preview.sources.duplicates === 1 ? '' : 's'} (same image content) counted once`
+            : '; no duplicates'}
+          .
+        </p>
+      ) : null}
       <p className="muted small">
         Validation:{' '}
         {preview.valSource === 'dataset'
           ? 'the folder’s own val/ split.'
           : preview.valSource === 'stratified'
-            ? 'held out of the training images per class (stratified, seeded).'
+            ? `held out of the training images${preview.sources ? ' of both sources' : ''} per class (stratified, seeded).`
             : 'none (the best epoch cannot be chosen on held-out data).'}
         {preview.skipped > 0 ? ` ${preview.skipped} unreadable image(s) will be skipped.` : ''}
       </p>
@@ -133,8 +144,23 @@ export function StepData(): ReactNode {
             </span>
           </span>
         </label>
+        <label className="choice">
+          <input
+            type="radio"
+            name="data-source"
+            checked={s.source === 'both'}
+            onChange={() => set({ source: 'both' })}
+          />
+          <span className="choice__body">
+            <span className="choice__title">Reviewed cases and a labelled folder</span>
+            <span className="choice__sub">
+              One dataset: each image once (by content; the review’s label wins), validation drawn from the union, the
+              folder’s <code>test/</code> kept for testing.
+            </span>
+          </span>
+        </label>
       </div>
-      {s.source === 'folder' ? (
+      {s.source !== 'reviews' ? (
         <div className="field-row">
           <label className="field field--grow">
             <span>Dataset folder</span>

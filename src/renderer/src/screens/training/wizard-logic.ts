@@ -41,7 +41,8 @@ export interface WizardState {
   step: WizardStep;
   symptoms: SymptomChoice;
   task: string;
-  source: 'reviews' | 'folder';
+  /** Reviewed cases, a labelled folder, or both together as one dataset. */
+  source: 'reviews' | 'folder' | 'both';
   folder: string;
   splitFile: string;
   valPercent: number;
@@ -79,9 +80,10 @@ export function symptomParams(s: WizardState): Pick<Params<'training.start'>, 's
 export function dataParams(s: WizardState): Params<'training.preview'> {
   return {
     ...symptomParams(s),
-    ...(s.source === 'reviews'
-      ? { fromReviews: true }
-      : { dataset: s.folder.trim(), ...(s.splitFile.trim() ? { splitFile: s.splitFile.trim() } : {}) }),
+    ...(s.source !== 'folder' ? { fromReviews: true } : {}),
+    ...(s.source !== 'reviews'
+      ? { dataset: s.folder.trim(), ...(s.splitFile.trim() ? { splitFile: s.splitFile.trim() } : {}) }
+      : {}),
     valFraction: s.valPercent / 100,
     seed: s.settings.seed,
   };
@@ -120,7 +122,7 @@ export function stepProblems(s: WizardState, step: WizardStep): string[] {
     out.push('Give the path of the symptom set file.');
   if (step === 2 && s.symptoms.kind === 'none') out.push('Choose an approved symptom set first.');
   if (step === 2) {
-    if (s.source === 'folder' && !s.folder.trim()) out.push('Give the path of the labelled folder.');
+    if (s.source !== 'reviews' && !s.folder.trim()) out.push('Give the path of the labelled folder.');
     if (!s.preview || s.previewKey !== dataKey(s)) out.push('Count the data first (it checks the folder or reviews).');
     else if (s.preview.problem) out.push(s.preview.problem);
   }
