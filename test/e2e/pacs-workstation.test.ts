@@ -134,7 +134,9 @@ suite('PACS workstation over vip serve and Orthanc', () => {
     await page.getByRole('status').filter({ hasText: 'Connected' }).first().waitFor();
     await page.goto(`${base()}#/settings`);
     await page.getByRole('heading', { level: 2, name: 'PACS nodes' }).waitFor();
-    expect(await page.getByTestId('pacs-nodes').textContent()).toContain('No PACS node yet');
+    await expect
+      .poll(() => page.getByTestId('pacs-nodes').textContent(), { timeout: 30_000 })
+      .toContain('No PACS node yet');
 
     // A bad address is refused in words before anything is sent.
     await page.getByRole('button', { name: 'Add PACS node…' }).click();
@@ -223,14 +225,25 @@ suite('PACS workstation over vip serve and Orthanc', () => {
     await search.getByLabel('Study date to').fill('2024-12-31');
     await search.getByRole('button', { name: 'Search' }).click();
     await expect.poll(() => count.textContent(), { timeout: 30_000 }).toBe('Studies 1–3 of 3 in ORTHANC');
+    // By keyboard: Right opens the study's series, Space ticks it, Down and Up move between studies.
     const row = rows.filter({ hasText: 'DOE, JANE' });
-    await row.getByRole('button', { name: /Show the series/ }).click();
+    await row.getByRole('checkbox').focus();
+    await page.keyboard.press('ArrowRight');
     const series = page.getByTestId('pacs-series-row');
     await expect.poll(() => series.count(), { timeout: 30_000 }).toBe(2);
     expect(await series.first().textContent()).toContain('Series 1: SERIES 1');
     expect(await series.first().textContent()).toContain('2 images');
-    await row.getByRole('checkbox').check();
+    await page.keyboard.press('Space');
+    expect(await row.getByRole('checkbox').isChecked()).toBe(true);
     expect(await series.first().getByRole('checkbox').isChecked()).toBe(true);
+    const doeUid = await row.getAttribute('data-study-uid');
+    const focusedRow = page.locator('tr:focus-within');
+    await page.keyboard.press('ArrowDown');
+    // The series are part of the ticked study (their boxes are off): focus goes on to the next study.
+    expect(await focusedRow.getAttribute('data-study-uid')).not.toBe(doeUid);
+    expect(await focusedRow.getAttribute('data-testid')).toBe('pacs-study-row');
+    await page.keyboard.press('ArrowUp');
+    expect(await focusedRow.getAttribute('data-study-uid')).toBe(doeUid);
     await page.getByRole('button', { name: 'Retrieve 1 study' }).waitFor();
     await page.screenshot({ path: join(artifacts, 'pacs-search.png') });
 
@@ -270,7 +283,7 @@ suite('PACS workstation over vip serve and Orthanc', () => {
 
     await page.getByRole('link', { name: 'Local cases' }).click();
     await expect.poll(() => page.getByTestId('case-count').textContent(), { timeout: 10_000 }).toContain('1 case');
-    expect(await page.locator(`[data-case-id="${caseId}"]`).count()).toBe(1);
+    await expect.poll(() => page.locator(`[data-case-id="${caseId}"]`).count(), { timeout: 10_000 }).toBe(1);
   });
 
   it('says in words when a retrieval fails, and cancels one midway', async () => {
@@ -353,7 +366,7 @@ suite('PACS workstation over vip serve and Orthanc', () => {
     await page.getByRole('button', { name: 'Send SR to PACS…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Send the structured report to PACS' });
     await dialog.waitFor();
-    expect(await dialog.textContent()).toContain('your review');
+    await expect.poll(() => dialog.textContent(), { timeout: 10_000 }).toContain('your review');
     const choose = dialog.getByRole('combobox', { name: 'PACS node' });
     await choose.selectOption('OFFLINE');
     await dialog.getByRole('button', { name: 'Send SR' }).click();

@@ -251,26 +251,37 @@ export function PacsScreen(): ReactNode {
                   />
                 </div>
               ) : null}
-              {view.result && (view.offset > 0 || view.result.more) ? (
-                <nav className="pacs-pager" aria-label="Result pages">
-                  <button
-                    type="button"
-                    className="button"
-                    disabled={view.loading || view.offset === 0}
-                    onClick={() => void search(Math.max(0, view.offset - PAGE_SIZE))}
-                  >
-                    ← Previous {PAGE_SIZE}
-                  </button>
-                  <span className="muted">Page {Math.floor(view.offset / PAGE_SIZE) + 1}</span>
-                  <button
-                    type="button"
-                    className="button"
-                    disabled={view.loading || !view.result.more}
-                    onClick={() => void search(view.offset + PAGE_SIZE)}
-                  >
-                    Next {PAGE_SIZE} →
-                  </button>
-                </nav>
+              {rows.length > 0 || view.offset > 0 ? (
+                <div className="pacs-results__foot">
+                  {rows.length > 0 ? (
+                    <p className="pacs-keys muted" aria-hidden="true">
+                      <kbd>↑</kbd>
+                      <kbd>↓</kbd> rows · <kbd>Space</kbd> tick · <kbd>→</kbd>
+                      <kbd>←</kbd> series · <kbd>/</kbd> search
+                    </p>
+                  ) : null}
+                  {view.result && (view.offset > 0 || view.result.more) ? (
+                    <nav className="pacs-pager" aria-label="Result pages">
+                      <button
+                        type="button"
+                        className="button"
+                        disabled={view.loading || view.offset === 0}
+                        onClick={() => void search(Math.max(0, view.offset - PAGE_SIZE))}
+                      >
+                        ← Previous {PAGE_SIZE}
+                      </button>
+                      <span className="muted">Page {Math.floor(view.offset / PAGE_SIZE) + 1}</span>
+                      <button
+                        type="button"
+                        className="button"
+                        disabled={view.loading || !view.result.more}
+                        onClick={() => void search(view.offset + PAGE_SIZE)}
+                      >
+                        Next {PAGE_SIZE} →
+                      </button>
+                    </nav>
+                  ) : null}
+                </div>
               ) : null}
             </div>
             <RetrievePanel />

@@ -1,9 +1,9 @@
 /**
  * One page of PACS studies. Each row has a checkbox (retrieve the whole study) and a disclosure button that lists its
- * series (a series-level QIDO query) with their own checkboxes and image counts. All native controls: Tab moves
- * between them, Space ticks, Enter expands.
+ * series (a series-level QIDO query) with their own checkboxes and image counts. Native controls (Tab, Space, Enter),
+ * plus arrow keys: Up and Down move between rows, Right opens a study's series, Left closes them.
  */
-import { Fragment, type ReactNode } from 'react';
+import { Fragment, type KeyboardEvent, type ReactNode } from 'react';
 import type { PacsRow } from '@shared/contract';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatDicomDate, formatPersonName, isSeriesSelected, type Selection } from './pacs-logic';
@@ -90,6 +90,32 @@ function SeriesRows(props: {
   );
 }
 
+/** Arrow keys over the table: move between rows (focusing the same kind of control), open and close series. */
+function onTableKey(e: KeyboardEvent<HTMLTableSectionElement>, onExpand: (study: string, open: boolean) => void): void {
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
+  const target = e.target as HTMLElement;
+  const row = target.closest('tr');
+  if (!row) return;
+  if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    const rows = Array.from(e.currentTarget.querySelectorAll<HTMLTableRowElement>('tr'));
+    const step = e.key === 'ArrowDown' ? 1 : -1;
+    for (let i = rows.indexOf(row) + step; i >= 0 && i < rows.length; i += step) {
+      const control = rows[i]?.querySelector<HTMLElement>('input:not(:disabled), button');
+      if (control) {
+        e.preventDefault();
+        control.focus();
+        return;
+      }
+    }
+    return;
+  }
+  const study = row.dataset['studyUid'];
+  if (study && (e.key === 'ArrowRight' || e.key === 'ArrowLeft')) {
+    e.preventDefault();
+    onExpand(study, e.key === 'ArrowRight');
+  }
+}
+
 export function StudyTable(props: {
   rows: readonly PacsRow[];
   selection: Selection;
@@ -131,7 +157,7 @@ export function StudyTable(props: {
           <th className="pacs-table__num">Series · images</th>
         </tr>
       </thead>
-      <tbody>
+      <tbody onKeyDown={(e) => onTableKey(e, props.onExpand)}>
         {selectable.map((r) => {
           const uid = r.StudyInstanceUID;
           const open = props.expanded.has(uid);
