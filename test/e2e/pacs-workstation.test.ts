@@ -398,5 +398,7 @@ suite('PACS workstation over vip serve and Orthanc', () => {
     expect(instances).toHaveLength(doe.sopUids.length + sentSops.length);
     // The images are still there beside them.
     for (const sop of doe.sopUids) expect(instances.some((i) => first(i, '00080018') === sop)).toBe(true);
+    // Nothing went wrong in the page along the way (console errors, page errors, CSP violations).
+    expect(browser.problems).toEqual([]);
   });
 });
