@@ -131,6 +131,14 @@ run('Models screen: compute backends and the latest benchmark', () => {
     expect(await alert.textContent()).toContain('Could not download the model: No model with this name was found');
     await alert.getByText('Details').click();
     expect(await alert.textContent()).toContain('Repository someone/no-such-model not found');
+  });
+
+  it('shows the compute backends on the Settings screen too', async () => {
+    const { page } = browser;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    const panel = page.getByTestId('compute-panel');
+    await expect.poll(() => panel.textContent(), { timeout: 30_000 }).toContain('Image and text towers');
+    expect(await panel.textContent()).toMatch(/CPU \((in use|picked when a model first runs)\)/);
     expect(browser.problems).toEqual([]);
   });
 });

@@ -78,7 +78,8 @@ run('worklist date filter and multi-select over vip serve', () => {
   it('narrows the list to a case date range and widens it again', async () => {
     const { page } = browser;
     await page.goto(served.url);
-    await expect.poll(() => page.getByTestId('case-count').textContent()).toContain('8 cases');
+    // The first page can take a while when other suites share the machine.
+    await expect.poll(() => page.getByTestId('case-count').textContent(), { timeout: 30_000 }).toContain('8 cases');
     await page.getByLabel('Case date from').fill('2024-02-01');
     await page.getByLabel('Case date to').fill('2024-02-29');
     await expect.poll(() => page.getByTestId('case-count').textContent()).toBe('3 cases match the filters');

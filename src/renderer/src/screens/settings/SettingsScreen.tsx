@@ -1,8 +1,12 @@
-/** Reviewer name and the LLM endpoint (`settings.update`), the PACS nodes, and the data folder shown read-only. */
+/**
+ * Reviewer name and the LLM endpoint (`settings.update`), the PACS nodes, the data folder shown read-only, and the
+ * compute backends (the Models screen's panel).
+ */
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { AppInfo, Settings } from '@shared/contract';
 import { useOnReconnect, useVip } from '../../api/vip-context';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { ComputePanel } from '../models/ComputePanel';
 import { PacsNodesSection } from './PacsNodesSection';
 
 type Loaded = { settings: Settings; info: AppInfo };
@@ -42,6 +46,7 @@ export function SettingsScreen(): ReactNode {
       )}
       <PacsNodesSection />
       {loaded ? <InstallationFacts info={loaded.info} /> : null}
+      <ComputePanel />
     </section>
   );
 }

@@ -104,8 +104,8 @@ export function WorklistFilters(props: {
           onChange={(e) => setPredicted(e.target.value)}
         />
       </label>
-      <fieldset className="field date-range">
-        <legend>Case date</legend>
+      <div className="field date-range" role="group" aria-labelledby="case-date-label">
+        <span id="case-date-label">Case date</span>
         <div className="date-range__inputs">
           <input
             type="date"
@@ -125,7 +125,7 @@ export function WorklistFilters(props: {
             onChange={(e) => onChange({ dateTo: e.target.value })}
           />
         </div>
-      </fieldset>
+      </div>
       <label className="field">
         <span>Order</span>
         <select value={query.sort} onChange={(e) => onChange({ sort: e.target.value as SortKey })}>
