@@ -9,8 +9,11 @@ import { pacsNodeRepo } from './node-repo';
 import { addNode, nodeInfo, removeNode, requireNode, updateNode } from './node-service';
 import { pacsClient } from './pacs-client';
 import { runQuery } from './query';
-import { cancelRetrieve, startRetrieve } from './retrieve-jobs';
-import { sendCaseReports } from './send-sr';
+
+// Retrieve (the importer, image probing) and send (the export's SR writer, dcmjs) load on their first use, so listing
+// nodes or querying does not pay for them.
+const retrieveJobs = () => import('./retrieve-jobs');
+const sendSr = () => import('./send-sr');
 
 type PacsMethods = keyof typeof pacsMethods;
 
@@ -70,10 +73,12 @@ export const pacsHandlers: HandlerGroup<PacsMethods> = {
 
   'pacs.query': (params, ctx) => runQuery(pacsClient(requireNode(ctx.store.db, params.name)), params),
 
-  'pacs.retrieve': (params, ctx) => ({ jobId: startRetrieve(ctx, params) }),
+  'pacs.retrieve': async (params, ctx) => ({ jobId: (await retrieveJobs()).startRetrieve(ctx, params) }),
 
-  'pacs.cancel': (params) => ({ cancelled: cancelRetrieve(params.jobId) }),
+  'pacs.cancel': async (params) => ({ cancelled: (await retrieveJobs()).cancelRetrieve(params.jobId) }),
 
-  'pacs.send': (params, ctx) =>
-    sendCaseReports(ctx.store, pacsClient(requireNode(ctx.store.db, params.name)), params.caseId, ctx.actor()),
+  'pacs.send': async (params, ctx) => {
+    const client = pacsClient(requireNode(ctx.store.db, params.name));
+    return (await sendSr()).sendCaseReports(ctx.store, client, params.caseId, ctx.actor());
+  },
 };
