@@ -48,7 +48,9 @@ function FetchProgressView(props: { p: ModelFetchProgress; onCancel: () => void;
         <button
           type="button"
           className="button button--small fetch-progress__cancel"
-          disabled={props.cancelling}
+          // Building the package is short and cannot stop halfway; the download can.
+          disabled={props.cancelling || p.phase === 'convert'}
+          title={p.phase === 'convert' ? 'The package is being built; this step cannot be stopped' : undefined}
           onClick={props.onCancel}
         >
           {props.cancelling ? 'Cancelling…' : 'Cancel download'}

@@ -7,15 +7,8 @@ import { useVip } from '../../api/vip-context';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { worklistExportFilter } from '../../components/export/ExportButton';
 import { ExportDialog, type ExportScope } from '../../components/export/ExportDialog';
-import {
-  emptySelection,
-  resolveSelection,
-  selectAll,
-  selectedCount,
-  worklistSelection,
-  type Selection,
-} from './selection';
-import type { WorklistQuery } from './worklist-query';
+import { emptySelection, resolveSelection, selectAll, selectedCount, type Selection } from './selection';
+import { toListParams, worklistSelection, type WorklistQuery } from './worklist-query';
 
 export function SelectionBar(props: { query: WorklistQuery; selection: Selection; total: number | null }): ReactNode {
   const { query, selection, total } = props;
@@ -35,7 +28,7 @@ export function SelectionBar(props: { query: WorklistQuery; selection: Selection
     }
     setPreparing(true);
     try {
-      setScope({ kind: 'selection', caseIds: await resolveSelection(api, query, selection) });
+      setScope({ kind: 'selection', caseIds: await resolveSelection(api, toListParams(query), selection) });
     } catch (err) {
       setError(err);
     } finally {

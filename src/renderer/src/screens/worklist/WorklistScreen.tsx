@@ -26,17 +26,8 @@ import { ImportRun } from './import-run';
 import { ImportPanel } from './ImportPanel';
 import { WorklistTabs } from '../pacs/WorklistTabs';
 import { WorklistFilters } from './WorklistFilters';
-import { defaultQuery, openedPosition, worklistQuery } from './worklist-query';
-import {
-  emptySelection,
-  idsInRange,
-  rangeFrom,
-  selectAll,
-  selectOnly,
-  toggle,
-  extendTo,
-  worklistSelection,
-} from './selection';
+import { defaultQuery, openedPosition, toListParams, worklistQuery, worklistSelection } from './worklist-query';
+import { emptySelection, idsInRange, rangeFrom, selectAll, selectOnly, toggle, extendTo } from './selection';
 import { SelectionBar } from './SelectionBar';
 
 function hasFiles(e: DragEvent): boolean {
@@ -138,7 +129,7 @@ export function WorklistScreen(): ReactNode {
       const current = worklistSelection.get();
       if (mode === 'range' || mode === 'add-range') {
         const [first, last] = rangeFrom(current, index);
-        void idsInRange(api, query, first, last, (i) => pager.row(i)).then(
+        void idsInRange(api, toListParams(query), first, last, (i) => pager.row(i)).then(
           (ids) =>
             worklistSelection.set((s) =>
               mode === 'range' ? { all: false, ids: new Set(ids), anchor: s.anchor ?? index } : extendTo(s, ids),

@@ -3,10 +3,11 @@
  * ones taken out again. The second form lets "select all" cover 10,000 cases without loading them. Positions (for
  * shift-click ranges) are remembered as the anchor's index in the current list order.
  */
-import type { CaseSummary } from '@shared/contract';
+import type { CaseSummary, Params } from '@shared/contract';
 import type { VipApi } from '@shared/protocol';
-import { createStore } from '../../lib/store';
-import { toListParams, type WorklistQuery } from './worklist-query';
+
+/** The worklist's filters and order as `cases.list` takes them (toListParams), without offset and limit. */
+export type ListParams = Omit<Params<'cases.list'>, 'offset' | 'limit'>;
 
 export interface Selection {
   /** true: every case of the filtered list except `ids`; false: exactly `ids`. */
@@ -17,8 +18,6 @@ export interface Selection {
 }
 
 export const emptySelection: Selection = { all: false, ids: new Set(), anchor: null };
-
-export const worklistSelection = createStore<Selection>(emptySelection);
 
 export function isSelected(s: Selection, caseId: number): boolean {
   return s.all ? !s.ids.has(caseId) : s.ids.has(caseId);
@@ -72,7 +71,7 @@ const ID_PAGE = 1000;
  */
 export async function idsInRange(
   api: VipApi,
-  query: WorklistQuery,
+  list: ListParams,
   first: number,
   last: number,
   loaded: (index: number) => CaseSummary | undefined,
@@ -82,7 +81,7 @@ export async function idsInRange(
   const fetchMissing = async (from: number, to: number): Promise<void> => {
     for (let offset = from; offset <= to; offset += ID_PAGE) {
       const limit = Math.min(ID_PAGE, to - offset + 1);
-      const page = await api.call('cases.list', { ...toListParams(query), offset, limit });
+      const page = await api.call('cases.list', { ...list, offset, limit });
       ids.push(...page.cases.map((c) => c.id));
     }
   };
@@ -99,11 +98,11 @@ export async function idsInRange(
 }
 
 /** Every selected case id in list order (fetched when "all" is selected). */
-export async function resolveSelection(api: VipApi, query: WorklistQuery, s: Selection): Promise<number[]> {
+export async function resolveSelection(api: VipApi, list: ListParams, s: Selection): Promise<number[]> {
   if (!s.all) return [...s.ids];
   const ids: number[] = [];
   for (let offset = 0; ; offset += ID_PAGE) {
-    const page = await api.call('cases.list', { ...toListParams(query), offset, limit: ID_PAGE });
+    const page = await api.call('cases.list', { ...list, offset, limit: ID_PAGE });
     for (const c of page.cases) if (!s.ids.has(c.id)) ids.push(c.id);
     if (page.cases.length === 0 || offset + page.cases.length >= page.total) return ids;
   }

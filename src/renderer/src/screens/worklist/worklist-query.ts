@@ -5,6 +5,7 @@
 import type { CaseSummary, Params } from '@shared/contract';
 import type { VipApi } from '@shared/protocol';
 import { createStore } from '../../lib/store';
+import { emptySelection, type Selection } from './selection';
 
 export type SortKey = NonNullable<Params<'cases.list'>['sort']>;
 export type ReviewFilter = '' | 'unreviewed' | 'reviewed' | 'disagreement';
@@ -39,6 +40,9 @@ export const defaultQuery: WorklistQuery = {
 };
 
 export const worklistQuery = createStore<WorklistQuery>(defaultQuery);
+
+/** The cases selected in the worklist (cleared when the filters change). */
+export const worklistSelection = createStore<Selection>(emptySelection);
 
 /** Where the last opened case sat in the worklist, so N/P can start from there without searching. */
 export const openedPosition = createStore<{ caseId: number; index: number } | null>(null);
