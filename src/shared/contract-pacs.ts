@@ -212,6 +212,11 @@ export const pacsMethods = {
   /** Starts downloading a study (or one series) into the case store; progress arrives as `pacs.progress` events. */
   'pacs.retrieve': { params: PacsRetrieveParams, result: z.object({ jobId: Id }) },
   'pacs.cancel': { params: z.object({ jobId: Id }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  /**
+   * The retrieve jobs of this engine process, newest first: each running one's latest progress and the last finished
+   * ones' final event. A window that reconnects (or reloads) picks up what it missed with it.
+   */
+  'pacs.jobs': { params: z.object({}).strict(), result: z.object({ jobs: z.array(PacsProgress) }) },
   /** Sends the case's DICOM SR (its latest prediction) to the PACS, in the study of the case's source images. */
   'pacs.send': { params: z.object({ name: PacsNodeName, caseId: Id }).strict(), result: PacsSendResult },
 } as const;

@@ -8,6 +8,7 @@ import type { HandlerGroup } from '../handlers';
 import { pacsNodeRepo } from './node-repo';
 import { addNode, nodeInfo, removeNode, requireNode, updateNode } from './node-service';
 import { pacsClient } from './pacs-client';
+import { listRetrieves } from './job-progress';
 import { runQuery } from './query';
 
 // Retrieve (the importer, image probing) and send (the export's SR writer, dcmjs) load on their first use, so listing
@@ -76,6 +77,8 @@ export const pacsHandlers: HandlerGroup<PacsMethods> = {
   'pacs.retrieve': async (params, ctx) => ({ jobId: (await retrieveJobs()).startRetrieve(ctx, params) }),
 
   'pacs.cancel': async (params) => ({ cancelled: (await retrieveJobs()).cancelRetrieve(params.jobId) }),
+
+  'pacs.jobs': () => ({ jobs: listRetrieves() }),
 
   'pacs.send': async (params, ctx) => {
     const client = pacsClient(requireNode(ctx.store.db, params.name));

@@ -1,6 +1,7 @@
 /** The retrieve jobs running in this process: started in the background, cancellable, each ending with one event. */
 import type { PacsProgress } from '@shared/contract';
 import type { EngineContext } from '../context';
+import { remember } from './job-progress';
 import { requireNode } from './node-service';
 import { pacsClient } from './pacs-client';
 import { runRetrieve, type RetrieveRequest } from './retrieve-job';
@@ -28,7 +29,21 @@ export function startRetrieve(ctx: EngineContext, params: Omit<RetrieveRequest, 
     },
   });
   const actor = ctx.actor();
-  const emit = (p: PacsProgress): void => ctx.events.emit('pacs.progress', p);
+  const emit = (p: PacsProgress): void => {
+    remember(p);
+    ctx.events.emit('pacs.progress', p);
+  };
+  remember({
+    jobId,
+    name: node.name,
+    studyInstanceUID: params.studyInstanceUID,
+    phase: 'listing',
+    done: 0,
+    total: 0,
+    imported: 0,
+    alreadyStored: 0,
+    caseIds: [],
+  });
   // Started on the next turn, so the caller has the job id before the first event.
   setImmediate(() => {
     void runRetrieve(
