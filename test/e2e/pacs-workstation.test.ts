@@ -42,6 +42,7 @@ suite('PACS workstation over vip serve and Orthanc', () => {
   let served: Served;
   let browser: Browser;
   let doe: GeneratedStudy;
+  let roe: GeneratedStudy;
   let caseId: number;
   let sentSops: string[];
   const proxies: Proxy[] = [];
@@ -62,17 +63,18 @@ suite('PACS workstation over vip serve and Orthanc', () => {
       instancesPerSeries: 2,
       size: 256,
     });
+    roe = makeStudy({
+      key: 9102,
+      patientId: 'PAT-0077',
+      patientName: 'ROE^RICHARD',
+      studyDate: '20240402',
+      modality: 'CT',
+      accession: 'ACC-1002',
+      series: 1,
+      instancesPerSeries: 2,
+    });
     const others = [
-      makeStudy({
-        key: 9102,
-        patientId: 'PAT-0077',
-        patientName: 'ROE^RICHARD',
-        studyDate: '20240402',
-        modality: 'CT',
-        accession: 'ACC-1002',
-        series: 1,
-        instancesPerSeries: 2,
-      }),
+      roe,
       makeStudy({
         key: 9103,
         patientId: 'PAT-0108',
@@ -341,6 +343,14 @@ suite('PACS workstation over vip serve and Orthanc', () => {
     release();
     expect(await held.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
     await page.screenshot({ path: join(artifacts, 'pacs-retrieve.png') });
+
+    // A reload loses nothing: the engine lists its retrievals (pacs.jobs) with their outcomes.
+    await page.reload();
+    const listed = page.getByTestId('pacs-job');
+    await expect.poll(() => listed.count(), { timeout: 30_000 }).toBe(4);
+    expect(await listed.first().textContent()).toContain(`Study ${roe.studyUid}`);
+    expect(await listed.first().getByRole('status').textContent()).toBe('Cancelled: 1 of 2 images retrieved');
+    expect(await listed.nth(1).getByRole('status').textContent()).toBe('The study could not be retrieved');
   });
 
   it('opens the case, predicts and reviews it, and sends the SR: an unreachable node first, then Orthanc', async () => {

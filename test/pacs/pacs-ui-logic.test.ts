@@ -213,13 +213,14 @@ describe('PACS node form', () => {
 
 describe('retrieval list', () => {
   type Handler = (p: PacsProgress) => void;
-  function fakeApi(answers: Array<() => Promise<{ jobId: number }>>) {
+  function fakeApi(answers: Array<() => Promise<{ jobId: number }>>, engineJobs: PacsProgress[] = []) {
     let handler: Handler | null = null;
     const calls: Array<{ method: string; params: unknown }> = [];
     const api = {
       call: (method: string, params: unknown) => {
         calls.push({ method, params });
         if (method === 'pacs.retrieve') return answers.shift()!();
+        if (method === 'pacs.jobs') return Promise.resolve({ jobs: [...engineJobs] });
         return Promise.resolve({ cancelled: true });
       },
       on: (_event: string, h: Handler) => {
@@ -227,7 +228,7 @@ describe('retrieval list', () => {
         return () => undefined;
       },
     };
-    return { api: api as never, calls, emit: (p: PacsProgress) => handler?.(p) };
+    return { api: api as never, calls, engineJobs, emit: (p: PacsProgress) => handler?.(p) };
   }
 
   it('follows each job by its id, including events that arrive before the call answers', async () => {
@@ -274,5 +275,41 @@ describe('retrieval list', () => {
     expect(jobs.running()).toBe(0);
     jobs.clearFinished();
     expect(jobs.getSnapshot()).toHaveLength(0);
+  });
+
+  it('catches up with the engine: missed progress, jobs of another window or before a reload, never a duplicate', async () => {
+    let answer!: (v: { jobId: number }) => void;
+    const engine = [
+      progress({ jobId: 3, phase: 'finished', status: 'complete', done: 2, total: 2, imported: 2 }),
+      progress({ jobId: 2, phase: 'retrieving', done: 1, total: 3 }),
+    ];
+    const fake = fakeApi([() => new Promise((r) => (answer = r))], engine);
+    const jobs = new RetrieveJobs(fake.api);
+    await jobs.sync((p) => `job ${p.jobId}`);
+    expect(jobs.getSnapshot().map((j) => [j.jobId, j.label])).toEqual([
+      [3, 'job 3'],
+      [2, 'job 2'],
+    ]);
+
+    // This window's call has not answered when the engine already lists its job.
+    const started = jobs.start('ORTHANC', { studyInstanceUID: '1.2.9' }, 'DOE, JANE');
+    engine.unshift(progress({ jobId: 4, phase: 'retrieving', done: 1, total: 5 }));
+    engine[2] = progress({ jobId: 2, phase: 'finished', status: 'complete', done: 3, total: 3, imported: 3 });
+    await jobs.sync();
+    fake.emit(progress({ jobId: 4, phase: 'retrieving', done: 2, total: 5 }));
+    answer({ jobId: 4 });
+    await started;
+    const list = jobs.getSnapshot();
+    expect(list.map((j) => j.jobId)).toEqual([4, 3, 2]);
+    expect(list[0]).toMatchObject({ label: 'DOE, JANE', progress: { done: 2 } });
+    // The finish event this window missed (a dropped connection) is picked up.
+    expect(list[2]?.progress?.status).toBe('complete');
+
+    // An older engine answer never steps a job back; cleared jobs stay cleared.
+    await jobs.sync();
+    expect(jobs.getSnapshot()[0]?.progress?.done).toBe(2);
+    jobs.clearFinished();
+    await jobs.sync();
+    expect(jobs.getSnapshot().map((j) => j.jobId)).toEqual([4]);
   });
 });

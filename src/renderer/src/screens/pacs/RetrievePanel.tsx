@@ -71,8 +71,8 @@ function JobCard(props: { job: RetrieveJob; jobs: RetrieveJobs }): ReactNode {
 }
 
 export function RetrievePanel(): ReactNode {
-  const api = useVip();
-  const jobs = retrieveJobsFor(api);
+  // The tabs above keep the list in step with the engine (useRetrieveJobs).
+  const jobs = retrieveJobsFor(useVip());
   const list = useSyncExternalStore(jobs.subscribe, jobs.getSnapshot);
   const finished = list.filter((j) => j.startError !== null || isFinished(j.progress)).length;
   return (

@@ -1,12 +1,10 @@
 /** The worklist's two sources: the local cases and the PACS. Links (each tab has its address), shown as tabs. */
 import { useSyncExternalStore, type ReactNode } from 'react';
-import { useVip } from '../../api/vip-context';
 import { routeHref } from '../../lib/router';
-import { retrieveJobsFor } from './retrieve-jobs';
+import { useRetrieveJobs } from './use-retrieve-jobs';
 
 export function WorklistTabs(props: { current: 'local' | 'pacs' }): ReactNode {
-  const api = useVip();
-  const jobs = retrieveJobsFor(api);
+  const jobs = useRetrieveJobs();
   // The PACS tab says when retrievals are still running, so the reader knows more cases are on their way.
   const running = useSyncExternalStore(jobs.subscribe, () => jobs.running());
   return (

@@ -1,7 +1,9 @@
 /**
- * The retrievals started from this window: each `pacs.retrieve` call, the job id it returned and the latest
- * `pacs.progress` event for it. One list per API connection, outliving the PACS tab, so a retrieval keeps reporting
- * while the reader opens a case and comes back. DOM-free (the Node tests drive it with a fake API).
+ * The retrievals of this window: each `pacs.retrieve` call, the job id it returned and the latest `pacs.progress`
+ * event for it. One list per API connection, outliving the PACS tab, so a retrieval keeps reporting while the reader
+ * opens a case and comes back. `sync` asks the engine (`pacs.jobs`) for what this window missed: at start (after a
+ * reload) and after a reconnect (events sent while the connection was down are lost). DOM-free (the Node tests drive
+ * it with a fake API).
  */
 import type { PacsProgress } from '@shared/contract';
 import type { VipApi } from '@shared/protocol';
@@ -29,6 +31,8 @@ export class RetrieveJobs {
   /** Events for job ids not known yet: the engine may report before `pacs.retrieve` has answered. */
   private readonly early = new Map<number, PacsProgress>();
   private readonly listeners = new Set<Listener>();
+  /** Finished jobs the reader cleared. */
+  private readonly cleared = new Set<number>();
   private nextKey = 1;
 
   constructor(private readonly api: Pick<VipApi, 'call' | 'on'>) {
@@ -66,9 +70,12 @@ export class RetrieveJobs {
     this.emit();
     try {
       const { jobId } = await this.api.call('pacs.retrieve', { name: node, ...request });
-      const early = this.early.get(jobId) ?? null;
+      // `sync` may have listed this job already (as another window's): that entry, kept up to date since, gives way.
+      const listed = this.jobs.find((j) => j.jobId === jobId && j.key !== key);
+      const known = listed?.progress ?? this.early.get(jobId) ?? null;
       this.early.delete(jobId);
-      this.update(key, (j) => ({ ...j, jobId, progress: early ?? j.progress }));
+      if (listed) this.jobs = this.jobs.filter((j) => j !== listed);
+      this.update(key, (j) => ({ ...j, jobId, progress: known ?? j.progress }));
     } catch (err) {
       this.update(key, (j) => ({ ...j, startError: err }));
     }
@@ -86,10 +93,58 @@ export class RetrieveJobs {
     }
   }
 
-  /** Removes finished (or never started) jobs from the list. */
+  /** Removes finished (or never started) jobs from the list; the engine's own list does not bring them back. */
   clearFinished(): void {
+    for (const j of this.jobs) if (j.jobId !== null && j.progress?.phase === 'finished') this.cleared.add(j.jobId);
     this.jobs = this.jobs.filter((j) => j.startError === null && j.progress?.phase !== 'finished');
     this.emit();
+  }
+
+  /**
+   * Brings the list up to date with the engine's jobs: progress this window missed, and jobs it did not start (another
+   * window, or before a reload), named by `labelOf`.
+   */
+  async sync(labelOf: (p: PacsProgress) => string = (p) => `Study ${p.studyInstanceUID}`): Promise<void> {
+    let engineJobs: PacsProgress[];
+    try {
+      engineJobs = (await this.api.call('pacs.jobs', {})).jobs;
+    } catch {
+      return; // Not connected (again): the next reconnect tries once more.
+    }
+    let changed = false;
+    const added: RetrieveJob[] = [];
+    for (const p of engineJobs) {
+      const mine = this.jobs.find((j) => j.jobId === p.jobId);
+      if (mine) {
+        // An event newer than the engine's answer may have landed meanwhile: never step back.
+        const have = mine.progress;
+        if (have?.phase !== 'finished' && (have === null || p.phase === 'finished' || p.done > have.done)) {
+          this.jobs = this.jobs.map((j) =>
+            j === mine ? { ...j, progress: p, cancelling: p.phase === 'finished' ? false : j.cancelling } : j,
+          );
+          changed = true;
+        }
+      } else if (!this.cleared.has(p.jobId)) {
+        this.early.delete(p.jobId);
+        added.push({
+          key: this.nextKey++,
+          jobId: p.jobId,
+          node: p.name,
+          request: { studyInstanceUID: p.studyInstanceUID },
+          label: labelOf(p),
+          progress: p,
+          startError: null,
+          cancelling: false,
+          cancelError: null,
+        });
+      }
+    }
+    if (added.length > 0) {
+      // Newest first, as the engine lists them; this window's pending calls stay on top.
+      this.jobs = [...this.jobs, ...added].sort((a, b) => (b.jobId ?? Infinity) - (a.jobId ?? Infinity));
+      changed = true;
+    }
+    if (changed) this.emit();
   }
 
   private onProgress(p: PacsProgress): void {
