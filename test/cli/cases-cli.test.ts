@@ -93,6 +93,17 @@ describe('vip cases list and show', () => {
     );
     expect(unreviewed.total).toBe(2);
     expect(vip('cases', 'list', '--sort', 'sideways').status).toBe(2);
+    // Case date: the DICOM case's study date (dicomImage's default, 2024-01-31); the PNG case's import day.
+    const onDay = CaseListResult.parse(
+      JSON.parse(vip('--json', 'cases', 'list', '--from', '2024-01-31', '--to', '2024-01-31').stdout),
+    );
+    expect(onDay.cases.map((c) => c.modality)).toEqual(['CR']);
+    const today = new Date().toISOString().slice(0, 10);
+    const imported = CaseListResult.parse(JSON.parse(vip('--json', 'cases', 'list', '--from', today).stdout));
+    expect(imported.cases.map((c) => c.description)).toEqual(['a.png']);
+    const badDay = vip('cases', 'list', '--from', '31/01/2024');
+    expect(badDay.status).toBe(2);
+    expect(badDay.stderr).toContain('expected a date like 2025-01-31');
     const human = vip('cases', 'list');
     expect(human.status).toBe(0);
     expect(human.stdout).toMatch(/^ID\s+CREATED/);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   CaseSort,
+  IsoDate,
   ReviewStatus,
   type CaseDetail,
   type CaseSummary,
@@ -22,6 +23,11 @@ function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number');
   return n;
+}
+
+function isoDay(value: string): string {
+  if (!IsoDate.safeParse(value).success) throw new InvalidArgumentError('expected a date like 2025-01-31');
+  return value;
 }
 
 function outcomeLine(o: ImportOutcome): string {
@@ -115,6 +121,8 @@ export function registerCaseCommands(program: Command): void {
     .addOption(new Option('--review-status <status>', 'reviewed or unreviewed').choices(ReviewStatus.options))
     .option('--modality <code>', 'DICOM modality, e.g. CR, DX')
     .option('--predicted-class <name>', 'cases whose latest prediction is this class')
+    .option('--from <date>', 'case date (study date, else import day) on or after YYYY-MM-DD', isoDay)
+    .option('--to <date>', 'case date on or before YYYY-MM-DD', isoDay)
     .addOption(new Option('--sort <order>', 'sort order').choices(CaseSort.options).default('created_desc'))
     .option('--offset <n>', 'skip this many cases', nonNegativeInt, 0)
     .option('--limit <n>', 'at most this many cases (max 1000)', positiveInt, 200)
@@ -127,6 +135,8 @@ export function registerCaseCommands(program: Command): void {
             reviewStatus?: 'reviewed' | 'unreviewed';
             modality?: string;
             predictedClass?: string;
+            from?: string;
+            to?: string;
             sort: (typeof CaseSort.options)[number];
             offset: number;
             limit: number;
@@ -140,6 +150,8 @@ export function registerCaseCommands(program: Command): void {
             ...(opts.reviewStatus !== undefined ? { reviewStatus: opts.reviewStatus } : {}),
             ...(opts.modality !== undefined ? { modality: opts.modality } : {}),
             ...(opts.predictedClass !== undefined ? { predictedClass: opts.predictedClass } : {}),
+            ...(opts.from !== undefined ? { dateFrom: opts.from } : {}),
+            ...(opts.to !== undefined ? { dateTo: opts.to } : {}),
           });
           ctx.print(result, caseTable);
         },
