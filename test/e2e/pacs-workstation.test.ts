@@ -171,11 +171,17 @@ suite('PACS workstation over vip serve and Orthanc', () => {
     const edit = page.getByRole('form', { name: 'Edit PACS node ORTHANC' });
     expect(await edit.getByLabel(/^Password/).inputValue()).toBe('');
     expect(await edit.getByLabel(/^Password/).getAttribute('placeholder')).toContain('leave empty to keep');
-    await edit.getByRole('button', { name: 'Cancel' }).click();
+    // An edit with the password left empty keeps the stored one.
+    await edit.getByRole('spinbutton', { name: 'Timeout (seconds)' }).fill('20');
+    await edit.getByRole('button', { name: 'Save node' }).click();
+    await expect.poll(() => orthancCard.textContent(), { timeout: 10_000 }).toContain('Timeout 20 s');
+    expect(await orthancCard.textContent()).toContain('Password kept in memory');
+    await orthancCard.getByRole('button', { name: 'Test connection' }).click();
+    await expect.poll(() => ok.textContent(), { timeout: 30_000 }).toContain('Connected');
 
     // The section at the top of the window, under the app's header.
     await page
-      .getByRole('heading', { level: 2, name: 'PACS nodes' })
+      .getByTestId('pacs-nodes')
       .evaluate((el) => (el as unknown as { scrollIntoView(): void }).scrollIntoView());
     await page.screenshot({ path: join(artifacts, 'settings-pacs.png') });
   });
@@ -394,6 +400,19 @@ suite('PACS workstation over vip serve and Orthanc', () => {
     for (const uid of sentSops) expect(uid).toMatch(/^\d+(\.\d+)+$/);
     await page.screenshot({ path: join(artifacts, 'viewer-send-sr.png') });
     await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('removes a node after a confirmation in place', async () => {
+    const { page } = browser;
+    await page.goto(`${base()}#/settings`);
+    const card = page.getByRole('listitem', { name: 'PACS node FLAKY' });
+    await card.getByRole('button', { name: 'Remove' }).click();
+    const confirm = card.getByRole('alertdialog', { name: 'Remove FLAKY?' });
+    expect(await confirm.textContent()).toContain('Cases already retrieved stay in the worklist');
+    await confirm.getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => card.count(), { timeout: 10_000 }).toBe(0);
+    expect(await page.getByTestId('pacs-nodes').getByRole('status').textContent()).toBe('FLAKY removed.');
+    expect(await page.getByTestId('pacs-node').count()).toBe(3);
   });
 
   it('Orthanc lists the SRs in the retrieved study (QIDO-RS)', async () => {
