@@ -21,6 +21,7 @@ let trained: {
   val: { accuracy: number };
   initial: { valAccuracy: number };
   runner: string;
+  schedule: string;
 };
 let trainRun: VipResult;
 
@@ -92,6 +93,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 describe('vip train', () => {
   it('trains in a worker thread, writes the prompt and records a version', () => {
     expect(trained.runner).toBe('worker');
+    // The fast schedule unless --schedule exact; the version records it.
+    expect(trained.schedule).toBe('fast');
+    const listed = json<{ versions: { id: number; schedule: string | null }[] }>(vip('versions', 'list', '--json'));
+    expect(listed.versions.find((v) => v.id === trained.versionId)?.schedule).toBe('fast');
     expect(trainRun.stderr).toMatch(/trained in a worker thread/);
     expect(trainRun.stderr).toMatch(/epoch 20\/20 loss/);
     expect(existsSync(prompt)).toBe(true);
