@@ -1,11 +1,14 @@
 /**
  * PACS integration end to end: a private Orthanc (DICOMweb plugin, basic auth) holding generated studies, the built
  * `vip serve` in chromium. Settings › PACS nodes adds the Orthanc node and an unreachable one through the form (the
- * password never comes back to the page) and tests both; the PACS tab searches, pages through the series of a study
- * and retrieves it with its progress; the retrieved study becomes a local case that is predicted, reviewed, and
+ * password never comes back to the page; an edit keeps it), tests both, and later removes one. The PACS tab searches
+ * (name, date range, modality), pages, opens a study's series by keyboard and retrieves the study with its progress;
+ * a retrieval that fails (a proxy cutting downloads) reads as a sentence, one held midway is cancelled, and a reload
+ * brings the list back from the engine. The retrieved study becomes a local case that is predicted, reviewed, and
  * reported back with "Send SR to PACS" (an unreachable node first, readable error, then Orthanc); Orthanc's QIDO-RS
- * then lists the SR in the study. Screenshots: test/artifacts/settings-pacs.png, pacs-search.png, pacs-retrieve.png,
- * viewer-send-sr.png. Without Orthanc the suite is skipped visibly (and fails under CI), as the engine's PACS tests.
+ * then lists the SRs in the study. Screenshots: test/artifacts/settings-pacs.png, pacs-search.png,
+ * pacs-retrieve.png, viewer-send-sr.png. Without Orthanc the suite is skipped visibly (and fails under CI), as the
+ * engine's PACS tests.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
