@@ -96,7 +96,8 @@ run('training wizard: reviewed cases and a labelled folder together', () => {
     await page.getByRole('button', { name: 'Start training' }).click();
     const result = page.getByTestId('run-result');
     await result.waitFor({ timeout: 180_000 });
-    expect(await result.locator('table.confusion').count()).toBe(1);
+    // The result's metrics load after it appears.
+    await expect.poll(() => result.locator('table.confusion').count(), { timeout: 30_000 }).toBe(1);
     expect(browser.problems.filter((p) => p.startsWith('pageerror'))).toEqual([]);
   }, 240_000);
 });
