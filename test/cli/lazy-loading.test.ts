@@ -5,7 +5,7 @@
  * or by require, and checks which packages appear.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -35,7 +35,9 @@ let root: string;
 let data: string;
 let run = 0;
 
-/** Runs `vip <args>` and returns the node_modules packages it loaded. */
+let lastStdout = '';
+
+/** Runs `vip <args>` and returns the node_modules packages it loaded (its stdout goes to `lastStdout`). */
 function packagesLoaded(args: string[]): Set<string> {
   const log = join(root, `loaded-${++run}.txt`);
   writeFileSync(log, '');
@@ -47,6 +49,7 @@ function packagesLoaded(args: string[]): Set<string> {
     timeout: 120_000,
   });
   if (r.status !== 0) throw new Error(`vip ${args.join(' ')} exited ${String(r.status)}: ${r.stderr}`);
+  lastStdout = r.stdout;
   const packages = new Set<string>();
   for (const line of readFileSync(log, 'utf8').split('\n')) {
     const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(line);
@@ -109,5 +112,10 @@ describe('the CLI loads libraries on first use', () => {
     expect(loaded.has('onnxruntime-node')).toBe(true);
     expect(loaded.has('sharp')).toBe(true);
     for (const name of heavy) expect(loaded.has(name), name).toBe(false);
+    // The symptoms' text side was kept on disk: the same prediction again gives the same figures from it.
+    const first = lastStdout;
+    expect(readdirSync(join(data, 'features', '_text-sides')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    packagesLoaded(['--json', 'predict', '--symptoms', symptoms, '--image', png]);
+    expect(JSON.parse(lastStdout)).toEqual(JSON.parse(first));
   });
 });

@@ -44,15 +44,15 @@ describe('text side disk cache', () => {
     expect(textSideDiskCache(features, pkg('2026-01-01'), 'key2').stored()).toBeNull();
     // The same id imported again later is another package.
     expect(textSideDiskCache(features, pkg('2026-02-01'), 'key1').stored()).toBeNull();
-    expect(readdirSync(join(features, 'text-sides')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(join(features, '_text-sides')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('treats a damaged entry as missing and rewrites it', () => {
     const features = join(root, 'damaged');
     const cache = textSideDiskCache(features, pkg('2026-01-01'), 'k');
     cache.save(side);
-    const [file] = readdirSync(join(features, 'text-sides'));
-    writeFileSync(join(features, 'text-sides', file as string), '{"format": 1, "kind"');
+    const [file] = readdirSync(join(features, '_text-sides'));
+    writeFileSync(join(features, '_text-sides', file as string), '{"format": 1, "kind"');
     expect(cache.stored()).toBeNull();
     cache.save(side);
     expect(cache.stored()).toEqual(side);

@@ -1,6 +1,6 @@
 /**
  * Text sides computed for a symptom set given as a file (the zero-shot modes, or a prompt file), kept on disk as
- * `<features>/text-sides/<key>.json` so that the next prediction with the same package, symptoms, mode, template
+ * `<features>/_text-sides/<key>.json` so that the next prediction with the same package, symptoms, mode, template
  * and prompt skips the tokenizer and the text tower (most of a one-image `vip predict`). The key is `textSideKey`,
  * which names everything a text side depends on, with the package's text graphs and creation time (a package removed
  * and imported again under the same id must not be answered from the old one). A derived cache, like the image features beside it: an entry that
@@ -30,7 +30,8 @@ export function textSideDiskCache(featuresRoot: string, pkg: ModelPackage, textS
       ]),
     )
     .digest('hex');
-  const dir = join(featuresRoot, 'text-sides');
+  // A leading "_" keeps it apart from the per-package folders beside it: package ids start with a letter or digit.
+  const dir = join(featuresRoot, '_text-sides');
   const path = join(dir, `${key}.json`);
   return {
     stored() {
