@@ -94,13 +94,20 @@ describe('models.fetch', () => {
     const faults: HubFaults = { slow: { 'model.safetensors': { chunkBytes: 64 * 1024, delayMs: 40 } } };
     await hub(faults);
     let cancelled = false;
+    let twice: Promise<unknown> | undefined;
     const events = await fetchJob({ repo: REPO, id: 'resumed' }, (e, jobId) => {
       const w = e.files.find((f) => f.name === 'model.safetensors');
       if (!cancelled && w && w.bytes > 0 && w.bytes < size) {
         cancelled = true;
-        void engine.call('models.fetchCancel', { jobId });
+        // The same package cannot be downloaded twice at once.
+        twice = engine.call('models.fetch', { repo: REPO, id: 'resumed' }).then(
+          () => 'started',
+          (err: unknown) => err,
+        );
+        void twice.then(() => engine.call('models.fetchCancel', { jobId }));
       }
     });
+    expect(await twice).toMatchObject({ code: 'bad_input', message: '"resumed" is already being downloaded' });
     expect(events.at(-1)).toMatchObject({ phase: 'finished', status: 'cancelled' });
     expect((await engine.call('models.list', {})).packages.map((p) => p.id)).not.toContain('resumed');
     expect(await engine.call('models.fetchCancel', { jobId: events[0]!.jobId })).toEqual({ cancelled: false });

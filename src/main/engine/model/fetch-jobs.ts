@@ -12,7 +12,7 @@ import { checkRepoId, defaultIdFor, fetchFromHub } from './fetch';
 import { describeFetchFailure } from './fetch-errors';
 import { validatePackageId } from './package';
 
-const running = new Map<number, AbortController>();
+const running = new Map<number, { controller: AbortController; packageId: string }>();
 let nextJobId = 1;
 const EMIT_INTERVAL_MS = 150;
 
@@ -25,9 +25,11 @@ export function startFetch(
   // What can be told at once is told at once, as an error of this call rather than of the job.
   if (existsSync(join(ctx.paths.models, packageId)))
     throw badInput(`A model package "${packageId}" is already installed; choose another id or remove it first`);
+  if ([...running.values()].some((j) => j.packageId === packageId))
+    throw badInput(`"${packageId}" is already being downloaded`);
   const jobId = nextJobId++;
   const controller = new AbortController();
-  running.set(jobId, controller);
+  running.set(jobId, { controller, packageId });
 
   const files = new Map<string, { bytes: number; total: number | null }>();
   let last = 0;
@@ -82,8 +84,8 @@ export function startFetch(
 }
 
 export function cancelFetch(jobId: number): boolean {
-  const controller = running.get(jobId);
-  if (!controller) return false;
-  controller.abort();
+  const job = running.get(jobId);
+  if (!job) return false;
+  job.controller.abort();
   return true;
 }
