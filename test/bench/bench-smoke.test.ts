@@ -60,8 +60,11 @@ describe('vip bench --preset tiny --json', () => {
     expect(p.epoch).toMatchObject({ images: 4710, valImages: 522, batch: 32, stepsPerEpoch: 147 });
     expect(p.epoch.exact).toMatchObject({ schedule: 'exact', contextEvery: 1 });
     expect(p.epoch.fast).toMatchObject({ schedule: 'fast', contextEvery: 8 });
-    expect(p.epoch.exact.epochSeconds).toHaveLength(2);
-    expect(p.epoch.exact.rssAfterEpochBytes).toHaveLength(2);
+    expect(p.epoch.exact.epochSeconds).toHaveLength(3);
+    expect(p.epoch.exact.rssAfterEpochBytes).toHaveLength(3);
+    // Training leaks no tfjs tensor from one epoch to the next.
+    expect(p.epoch.exact.tensorsAfterEpoch).toHaveLength(3);
+    expect(new Set(p.epoch.exact.tensorsAfterEpoch.slice(1)).size).toBe(1);
     positive(p.epoch.exactScheduleMinutesExtrapolated);
     positive(p.featureExtraction.imagesPerSecond);
     expect(p.featureExtraction.images).toBe(16);

@@ -78,6 +78,8 @@ const epochRunSchema = z.object({
   contextEvery: z.number().int(),
   epochSeconds: z.array(seconds),
   rssAfterEpochBytes: z.array(bytes),
+  /** tfjs tensors alive after each epoch: a tensor leaked per step shows here exactly, whatever the allocator does. */
+  tensorsAfterEpoch: z.array(z.number().int()).default([]),
 });
 export const epochPhaseSchema = z.object({
   images: z.number().int(),
