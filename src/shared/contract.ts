@@ -715,6 +715,8 @@ export const ExportParams = z
     dicomSr: z.boolean().default(false),
     /** Keep patient name, ID, birth date, dates and UIDs. Off by default; recorded in the audit log. */
     identified: z.boolean().default(false),
+    /** Chosen by the caller so it can match `export.progress` events and call `export.cancel` before the first one. */
+    exportId: z.uuid().optional(),
   })
   .strict();
 
@@ -750,6 +752,12 @@ export const AuditQueryParams = z
 export const exportMethods = {
   /** Writes case documents, summary.csv and evidence PNGs (and PDF reports, DICOM SRs) to a folder or a zip. */
   'export.run': { params: ExportParams, result: ExportResult },
+  /** Stops a running export; it then fails with code `cancelled` and leaves nothing at its destination. */
+  'export.cancel': {
+    params: z.object({ exportId: z.uuid() }).strict(),
+    /** False when no such export runs, or when it is already making its output appear (too late to stop). */
+    result: z.object({ cancelled: z.boolean() }),
+  },
   /** The audit log, newest first, optionally narrowed to an action, actor or entity. */
   'audit.query': {
     params: AuditQueryParams,

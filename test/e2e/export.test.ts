@@ -1,8 +1,9 @@
 /**
  * The export dialog and the Audit screen in chromium over the built `vip serve`: exporting the worklist to a zip and
  * one case from the viewer to a folder, the identified-data warning, readable errors (an existing destination, bad
- * case numbers), and the audit trail paged, filtered and exported as CSV. Screenshots go to
- * test/artifacts/export-dialog.png and audit.png.
+ * case numbers), and the audit trail paged, filtered and exported as CSV; and cancelling a running export (the
+ * Cancel export button and Escape) over a worklist big enough to take a while. Screenshots go to
+ * test/artifacts/export-dialog.png, audit.png and export-cancelled.png.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixture, type Fixture } from '../export/helpers/fixture';
 import { csvRecords, readZip } from '../export/helpers/read-export';
 import { chromiumAvailable, launchBrowser, type Browser } from './helpers/browser';
+import { writeTestPng } from './helpers/images';
 import { repoRoot, startServe, type Served } from './helpers/serve';
 
 // CI installs chromium (.ci/run), so there a missing browser is a failure; elsewhere these tests wait for it.
@@ -166,6 +168,105 @@ run('export dialog and audit screen over vip serve', () => {
     await page.getByRole('button', { name: 'Export the filtered entries' }).click();
     await expect.poll(() => page.locator('.audit-export__done').textContent()).toContain('Wrote 2 entries');
     expect(csvRecords(readFileSync(csv, 'utf8')).map((r) => r['action'])).toEqual(['cases.export', 'cases.export']);
+    expect(browser.problems).toEqual([]);
+  });
+});
+
+/** Cases added to the fixture's three: with a PDF report each, exporting them all takes several seconds. */
+const MANY_CASES = 150;
+
+run('cancelling a running export over vip serve', () => {
+  let f: Fixture;
+  let out: string;
+  let served: Served;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    f = await buildFixture('vip-e2e-export-cancel-');
+    const inbox = join(f.root, 'many');
+    mkdirSync(inbox);
+    const paths: string[] = [];
+    for (let i = 0; i < MANY_CASES; i++) {
+      const path = join(inbox, `image-${i}.png`);
+      await writeTestPng(path, 160, 120, i + 1);
+      paths.push(path);
+    }
+    await f.engine.call('cases.importPaths', { paths });
+    f.engine.close();
+    out = join(f.root, 'out');
+    mkdirSync(out);
+    mkdirSync(artifacts, { recursive: true });
+    served = await startServe(join(f.root, 'data'));
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await served?.stop();
+    await f?.cleanup();
+  });
+
+  const total = MANY_CASES + 3;
+  const dialog = (page: Page) => page.getByRole('dialog', { name: 'Export cases' });
+
+  /** Aims the open dialog at `dest` and starts; resolves once at least one case is written, so a cancel is midway. */
+  async function startExport(page: Page, dest: string): Promise<void> {
+    const d = dialog(page);
+    await d.getByLabel(/^Destination/).fill(dest);
+    expect(await d.getByRole('checkbox', { name: 'PDF report per case' }).isChecked()).toBe(true);
+    await d.getByRole('button', { name: 'Export', exact: true }).click();
+    await d.getByText(new RegExp(`^[1-9]\\d* of ${total} cases written$`)).waitFor({ timeout: 60_000 });
+  }
+
+  it('Cancel export stops it: a plain message, nothing at the destination, and the dialog can export again', async () => {
+    const { page } = browser;
+    await page.goto(served.url);
+    await expect.poll(() => page.getByTestId('case-count').textContent()).toContain(`${total} cases`);
+    await page.getByRole('button', { name: 'Export…' }).click();
+    const d = dialog(page);
+    await d.waitFor();
+    expect(await d.getByRole('radio', { name: `All ${total} cases of the worklist` }).isChecked()).toBe(true);
+    const zip = join(out, 'everything.zip');
+    await startExport(page, zip);
+    // While it runs the dialog offers only the cancel beside the progress.
+    expect(await d.getByRole('button', { name: 'Cancel', exact: true }).count()).toBe(0);
+    await d.getByRole('button', { name: 'Cancel export' }).click();
+
+    const cancelled = d.getByTestId('export-cancelled');
+    await cancelled.waitFor({ timeout: 60_000 });
+    expect(await cancelled.locator('p').first().textContent()).toBe(`Export cancelled: nothing was written to ${zip}`);
+    expect(await d.getByRole('alert').count()).toBe(0);
+    expect(await d.getByRole('button', { name: 'Export', exact: true }).isEnabled()).toBe(true);
+    expect(await d.getByRole('button', { name: 'Close' }).isEnabled()).toBe(true);
+    expect(await d.getByLabel(/^Destination/).isEnabled()).toBe(true);
+    expect(readdirSync(out)).toEqual([]);
+    await page.screenshot({ path: join(artifacts, 'export-cancelled.png') });
+  });
+
+  it('Escape while it runs cancels it the same way; the dialog then exports again and closes', async () => {
+    const { page } = browser;
+    const d = dialog(page);
+    const folder = join(out, 'folder-export');
+    await startExport(page, folder);
+    await page.keyboard.press('Escape');
+    const cancelled = d.getByTestId('export-cancelled');
+    await cancelled.waitFor({ timeout: 60_000 });
+    expect(await cancelled.locator('p').first().textContent()).toBe(
+      `Export cancelled: nothing was written to ${folder}`,
+    );
+    expect(await d.isVisible()).toBe(true);
+    expect(readdirSync(out)).toEqual([]);
+
+    // Again, smaller: it completes where the cancelled ones would have gone.
+    await d.getByLabel('Case numbers to export').fill(`${f.dicomCase}, ${f.pngCase}`);
+    await d.getByRole('button', { name: 'Export', exact: true }).click();
+    await expect
+      .poll(() => d.getByTestId('export-outcome').textContent(), { timeout: 60_000 })
+      .toContain('Exported 2 cases (3 images)');
+    expect(await d.getByTestId('export-cancelled').count()).toBe(0);
+    expect(readdirSync(out)).toEqual(['folder-export']);
+    await d.getByRole('button', { name: 'Close' }).click();
+    await d.waitFor({ state: 'detached' });
     expect(browser.problems).toEqual([]);
   });
 });

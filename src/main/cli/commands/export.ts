@@ -1,7 +1,9 @@
 /**
  * `vip export`: cases to a folder or a zip, de-identified unless --identified. One of --case (ids), --filter
  * (worklist filters, KEY=VALUE) or --all chooses the cases; --out ending in .zip writes a zip, anything else a folder.
+ * Ctrl-C cancels the export: nothing is left at the destination and the command ends as any refused request (exit 2).
  */
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ExportFilter, ExportResult } from '@shared/contract';
@@ -129,9 +131,14 @@ export function registerExportCommand(program: Command): void {
             ctx.info(`[${p.done}/${p.total}] cases written`);
           }
         });
+        const exportId = randomUUID();
+        // The engine stops at its next file and removes what it staged; a second Ctrl-C is Node's own (exit now).
+        const onInterrupt = (): void => void engine.call('export.cancel', { exportId }).catch(() => undefined);
+        process.once('SIGINT', onInterrupt);
         let result: ExportResult;
         try {
           result = await engine.call('export.run', {
+            exportId,
             out: resolve(flags.out),
             pdf: flags.pdf === true,
             dicomSr: flags.dicomSr === true,
@@ -141,6 +148,7 @@ export function registerExportCommand(program: Command): void {
             ...(flags.all ? { filter: {} } : {}),
           });
         } finally {
+          process.off('SIGINT', onInterrupt);
           stop();
         }
         for (const id of result.casesWithoutPredictions)

@@ -67,13 +67,26 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
+/** The error of a cancelled export: by then the staging files are gone, so the message can promise that. */
+export const exportCancelled = (path: string): VipError =>
+  new VipError('cancelled', `Export cancelled: nothing was written to ${path}`);
+
+/**
+ * How a commit can still be stopped: `signal` interrupts zipping, and `seal()` is asked right before the rename
+ * that makes the export appear; it answers false when the export was cancelled (after it, cancelling is too late).
+ */
+export interface CommitControl {
+  signal?: AbortSignal;
+  seal?(): boolean;
+}
+
 export interface ExportTarget {
   readonly kind: TargetKind;
   readonly path: string;
   /** Adds a file at a relative path (forward slashes). */
   add(relPath: string, data: Uint8Array | string): Promise<void>;
   /** Makes the export appear at its path; returns its size in bytes. */
-  commit(): Promise<{ bytes: number; files: string[] }>;
+  commit(control?: CommitControl): Promise<{ bytes: number; files: string[] }>;
   /** Removes everything written so far. Safe to call after a failed commit. */
   abort(): Promise<void>;
 }
@@ -141,18 +154,23 @@ export async function openTarget(given: string, io: ExportIo = fsIo): Promise<Ex
       files.push(relPath);
       bytes += bytesOf.byteLength;
     },
-    async commit() {
+    async commit(control = {}) {
+      const sealOrThrow = (): void => {
+        if (control.signal?.aborted || (control.seal && !control.seal())) throw exportCancelled(out);
+      };
       try {
         if (kind === 'folder') {
           await fsyncPath(staging);
+          sealOrThrow();
           if (replaceEmptyFolder) await rmdir(out);
           await rename(staging, out);
           await fsyncPath(parent);
           return { bytes, files: [...files] };
         }
-        await writeZip(staging, files, tempZip, io);
+        await writeZip(staging, files, tempZip, io, control.signal, () => exportCancelled(out));
         await fsyncPath(tempZip);
         const zipBytes = (await stat(tempZip)).size;
+        sealOrThrow();
         await renameNoClobber(tempZip, out);
         await fsyncPath(parent);
         await rm(staging, { recursive: true, force: true });
@@ -184,9 +202,20 @@ async function renameNoClobber(from: string, to: string): Promise<void> {
   await unlink(from);
 }
 
-/** Zips the staged files (read one at a time, so memory stays small) into zipPath. */
-function writeZip(staging: string, files: readonly string[], zipPath: string, io: ExportIo): Promise<void> {
+/** Zips the staged files (read one at a time, so memory stays small) into zipPath; an abort stops it midway. */
+function writeZip(
+  staging: string,
+  files: readonly string[],
+  zipPath: string,
+  io: ExportIo,
+  signal: AbortSignal | undefined,
+  cancelled: () => VipError,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(cancelled());
+      return;
+    }
     const zip = new yazl.ZipFile();
     let out: Writable;
     try {
@@ -196,19 +225,26 @@ function writeZip(staging: string, files: readonly string[], zipPath: string, io
       return;
     }
     let settled = false;
+    const onAbort = (): void => fail(cancelled());
     const fail = (err: unknown): void => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', onAbort);
       zip.outputStream.unpipe(out);
+      const error = err instanceof Error ? err : new Error(String(err));
+      // Settled once the file is closed: a stream still opening would otherwise create it after the cleanup ran.
+      if (out.closed) reject(error);
+      else out.once('close', () => reject(error));
       out.destroy();
-      reject(err instanceof Error ? err : new Error(String(err)));
     };
+    signal?.addEventListener('abort', onAbort, { once: true });
     out.on('error', fail);
     zip.on('error', fail);
     zip.outputStream.on('error', fail);
     out.on('close', () => {
       if (settled) return;
       settled = true;
+      signal?.removeEventListener('abort', onAbort);
       resolve();
     });
     zip.outputStream.pipe(out);

@@ -4,11 +4,12 @@
  * document, validate it against the schema, and write case.json, the evidence PNGs, the optional PDF report and
  * DICOM SRs; finally summary.csv, manifest.json (every file with its sha256), the schema and a README, and commit the
  * target (folder or zip) in one rename. The audit log gets an entry when the export starts (so an identified export
- * is on record even if the process dies), and one when it completes or fails.
+ * is on record even if the process dies), and one when it completes, fails or is cancelled. A cancel is seen before
+ * each case, before each file and while zipping, and leaves nothing at the destination.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { badInput, notFound } from '@shared/errors';
+import { badInput, notFound, VipError } from '@shared/errors';
 import type { CaseListQuery } from '../store/case-repo';
 import { nowIso } from '../store/clock';
 import type { StoredImage } from '../store/image-repo';
@@ -19,7 +20,7 @@ import { buildCaseDocument, DISCLAIMER, latestOf, newExportInfo, type CaseExport
 import type { CsvValue } from './csv';
 import { deidentifier } from './deidentify';
 import { evidencePng, renderForExport, type RenderOutcome } from './evidence-image';
-import { fsIo, openTarget, type ExportIo, type ExportTarget, type TargetKind } from './export-target';
+import { exportCancelled, fsIo, openTarget, type ExportIo, type ExportTarget, type TargetKind } from './export-target';
 import { emptyIdentity, mergeIdentities, readPatientIdentity, type PatientIdentity } from './patient-identity';
 import { buildPdfReport } from './pdf-report';
 import { assertValidCaseDocument, SCHEMA_FILE_NAME, schemaText } from './schema';
@@ -45,6 +46,8 @@ export interface ExportRequest {
   pdf: boolean;
   dicomSr: boolean;
   identified: boolean;
+  /** The caller's id for this export (else a new one). */
+  exportId?: string;
 }
 
 export interface ExportSummary {
@@ -77,6 +80,34 @@ export interface ExportContext {
 export interface ExportOptions {
   io?: ExportIo;
   onProgress?: (p: ExportProgress) => void;
+  cancellation?: ExportCancellation;
+}
+
+/**
+ * Stops an export from outside. Cancelling works until the export reaches the rename that makes it appear at its
+ * destination; from then on `cancel()` answers false, so a caller is never told "cancelled" about an export that
+ * then completes.
+ */
+export class ExportCancellation {
+  private readonly controller = new AbortController();
+  private sealed = false;
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  cancel(): boolean {
+    if (this.sealed) return false;
+    this.controller.abort();
+    return true;
+  }
+
+  /** True when the export may complete; false when it was cancelled. */
+  seal(): boolean {
+    if (this.controller.signal.aborted) return false;
+    this.sealed = true;
+    return true;
+  }
 }
 
 /** Bounds the manifest's and audit entry's warning lists (each case's own list is in its case.json). */
@@ -151,7 +182,7 @@ export async function runExport(
   const { store } = ctx;
   const caseIds = resolveCases(store, req);
   const target = await openTarget(req.out, options.io ?? fsIo);
-  const exportId = randomUUID();
+  const exportId = req.exportId ?? randomUUID();
   const createdAt = nowIso();
   const auditBase = {
     out: req.out,
@@ -174,8 +205,9 @@ export async function runExport(
     await target.abort();
     throw err;
   }
+  const written: number[] = [];
   try {
-    const summary = await writeExport(ctx, req, caseIds, target, exportId, createdAt, options);
+    const summary = await writeExport(ctx, req, caseIds, target, exportId, createdAt, options, written);
     store.audit.record({
       actor: ctx.actor,
       action: 'cases.export',
@@ -191,13 +223,16 @@ export async function runExport(
     return summary;
   } catch (err) {
     await target.abort();
+    const cancelled = err instanceof VipError && err.code === 'cancelled';
     try {
       store.audit.record({
         actor: ctx.actor,
-        action: 'cases.export.failed',
+        action: cancelled ? 'cases.export.cancelled' : 'cases.export.failed',
         entity: 'export',
         entityId: exportId,
-        detail: { ...auditBase, error: err instanceof Error ? err.message : String(err) },
+        detail: cancelled
+          ? { ...auditBase, casesWritten: written }
+          : { ...auditBase, error: err instanceof Error ? err.message : String(err) },
       });
     } catch {
       // The original error is the one to report.
@@ -214,13 +249,19 @@ async function writeExport(
   exportId: string,
   createdAt: string,
   options: ExportOptions,
+  written: number[],
 ): Promise<ExportSummary> {
   const { store } = ctx;
   const deid = deidentifier(req.identified);
   const exportInfo = newExportInfo(exportId, createdAt, deid);
   const reader = caseReader(store);
   const checksums: Record<string, string> = {};
+  const signal = options.cancellation?.signal;
+  const stopIfCancelled = (): void => {
+    if (signal?.aborted) throw exportCancelled(target.path);
+  };
   const add = async (rel: string, data: Uint8Array | string): Promise<void> => {
+    stopIfCancelled();
     checksums[rel] = sha256(data);
     await target.add(rel, data);
   };
@@ -237,6 +278,7 @@ async function writeExport(
 
   options.onProgress?.({ exportId, done: 0, total: caseIds.length, caseId: null });
   for (const [n, caseId] of caseIds.entries()) {
+    stopIfCancelled();
     const out = await exportCase(ctx, req, caseId, {
       add,
       deid,
@@ -259,6 +301,7 @@ async function writeExport(
       report: out.doc.files.report,
       warnings: out.doc.warnings,
     });
+    written.push(caseId);
     options.onProgress?.({ exportId, done: n + 1, total: caseIds.length, caseId });
   }
 
@@ -279,7 +322,7 @@ async function writeExport(
       .map(([path, hash]) => ({ path, sha256: hash })),
   };
   await target.add('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
-  const committed = await target.commit();
+  const committed = await target.commit(options.cancellation);
   return {
     exportId,
     path: target.path,

@@ -3,10 +3,13 @@
  * the case on screen, or typed case numbers), where (a folder or a .zip path on the engine's machine), what besides the JSON, CSV and evidence PNGs
  * (PDF reports, DICOM SR), and whether to include patient identifiers (off by default, recorded in the audit log).
  * Shows progress while the engine writes and the outcome after: where it went, cases without predictions, warnings.
+ * A running export can be cancelled (the Cancel export button, or Escape): the engine then leaves nothing at the
+ * destination, and the dialog says so and offers to export again.
  */
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { ExportFilter, ExportResult } from '@shared/contract';
 import { useVip, useVipEvent } from '../../api/vip-context';
+import { toDisplayError } from '../../lib/errors';
 import { formatBytes } from '../../lib/format';
 import { ErrorNotice } from '../ErrorNotice';
 import { parseCaseIds } from './case-ids';
@@ -110,6 +113,11 @@ export function ExportDialog(props: { scope: ExportScope; onClose: () => void })
   const [dicomSr, setDicomSr] = useState(false);
   const [identified, setIdentified] = useState(false);
   const [running, setRunning] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
+  /** The destination of the export that was cancelled last. */
+  const [cancelled, setCancelled] = useState<string | null>(null);
+  /** The id of the running export, chosen here so a cancel can name it before the engine's first event. */
+  const runningId = useRef<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [result, setResult] = useState<ExportResult | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -132,7 +140,7 @@ export function ExportDialog(props: { scope: ExportScope; onClose: () => void })
   }, [api]);
 
   useVipEvent('export.progress', (p) => {
-    if (running) setProgress({ done: p.done, total: p.total });
+    if (p.exportId === runningId.current) setProgress({ done: p.done, total: p.total });
   });
 
   const typedIds = parseCaseIds(typed);
@@ -153,17 +161,39 @@ export function ExportDialog(props: { scope: ExportScope; onClose: () => void })
           : scope.kind === 'selection'
             ? { caseIds: scope.caseIds }
             : { filter: scope.filter };
+    const exportId = crypto.randomUUID();
+    const destination = out.trim();
+    runningId.current = exportId;
     setRunning(true);
+    setCancelling(false);
+    setCancelled(null);
     setError(null);
     setResult(null);
     setProgress(null);
     try {
-      setResult(await api.call('export.run', { ...which, out: out.trim(), pdf, dicomSr, identified }));
+      setResult(await api.call('export.run', { ...which, out: destination, pdf, dicomSr, identified, exportId }));
     } catch (err) {
-      setError(err);
+      if (toDisplayError(err).code === 'cancelled') setCancelled(destination);
+      else setError(err);
     } finally {
+      runningId.current = null;
       setRunning(false);
+      setCancelling(false);
     }
+  };
+
+  const cancelExport = (): void => {
+    const exportId = runningId.current;
+    if (exportId === null || cancelling) return;
+    setCancelling(true);
+    // A refusal (the export is already being moved into place) needs no word: its result arrives a moment later.
+    api.call('export.cancel', { exportId }).then(
+      () => undefined,
+      (err: unknown) => {
+        setCancelling(false);
+        setError(err);
+      },
+    );
   };
 
   const close = (): void => {
@@ -180,9 +210,10 @@ export function ExportDialog(props: { scope: ExportScope; onClose: () => void })
       // Keys typed here are the dialog's: the screen behind must not act on them (the viewer's N and P).
       onKeyDown={(e) => e.stopPropagation()}
       onCancel={(e) => {
-        // Escape closes, except while the engine is writing (the export would go on without its dialog).
+        // Escape closes; while the engine is writing it cancels the export instead, so none runs on unseen.
         e.preventDefault();
-        close();
+        if (running) cancelExport();
+        else close();
       }}
     >
       <form onSubmit={(e) => void submit(e)} noValidate>
@@ -274,18 +305,40 @@ export function ExportDialog(props: { scope: ExportScope; onClose: () => void })
         </fieldset>
 
         {running ? (
-          <div className="export-progress" role="status">
-            <progress max={progress?.total || 1} value={progress?.done ?? 0} aria-label="Export progress" />
-            <span>{progress ? `${progress.done} of ${progress.total} cases written` : 'Starting…'}</span>
+          <div className="export-progress">
+            <div className="export-progress__bar" role="status">
+              <progress max={progress?.total || 1} value={progress?.done ?? 0} aria-label="Export progress" />
+              <span>
+                {cancelling
+                  ? 'Cancelling: removing what was written so far…'
+                  : progress
+                    ? `${progress.done} of ${progress.total} cases written`
+                    : 'Starting…'}
+              </span>
+            </div>
+            <button type="button" className="button" onClick={cancelExport} disabled={cancelling}>
+              {cancelling ? 'Cancelling…' : 'Cancel export'}
+            </button>
           </div>
         ) : null}
         {error ? <ErrorNotice title="Could not export" error={error} /> : null}
         {result ? <Outcome result={result} /> : null}
+        {cancelled !== null && !running ? (
+          <div className="export-cancelled" role="status" data-testid="export-cancelled">
+            <p>
+              <strong>Export cancelled:</strong> nothing was written to <code className="break">{cancelled}</code>
+            </p>
+            <p className="muted">Export again with the same or other choices, or close.</p>
+          </div>
+        ) : null}
 
         <div className="export-dialog__buttons">
-          <button type="button" className="button" onClick={close} disabled={running}>
-            {result ? 'Close' : 'Cancel'}
-          </button>
+          {/* While the engine writes, stopping is the Cancel export button beside the progress. */}
+          {running ? null : (
+            <button type="button" className="button" onClick={close}>
+              {result || cancelled !== null ? 'Close' : 'Cancel'}
+            </button>
+          )}
           {result ? null : (
             <button type="submit" className="button button--primary" disabled={running}>
               {running ? 'Exporting…' : 'Export'}
