@@ -220,24 +220,60 @@ export const ModelPackageInfo = z.object({
 });
 export type ModelPackageInfo = z.infer<typeof ModelPackageInfo>;
 
-export const ModelFetchProgress = z.object({
+/** The three ways a package gets built, each a background job with the same progress, cancel and listing. */
+export const ModelJobKind = z.enum(['fetch', 'create-demo', 'import']);
+export type ModelJobKind = z.infer<typeof ModelJobKind>;
+
+/** The steps of building a package, in order (the same for every kind of job). */
+export const ModelBuildStep = z.enum([
+  'tokenizer',
+  'text-weights',
+  'text-tower',
+  'image-weights',
+  'image-tower',
+  'checksums',
+]);
+export type ModelBuildStep = z.infer<typeof ModelBuildStep>;
+
+export const ModelBuildProgress = z.object({
+  step: ModelBuildStep,
+  /** 1-based position of the step, of `stepCount`. */
+  stepIndex: z.number().int().positive(),
+  stepCount: z.number().int().positive(),
+  /** The whole build's share done, estimated from the bytes each step handles. */
+  fraction: z.number().min(0).max(1),
+  /** Within the step, where known: bytes done of `total`. */
+  done: z.number().int().nonnegative().optional(),
+  total: z.number().int().nonnegative().optional(),
+});
+export type ModelBuildProgress = z.infer<typeof ModelBuildProgress>;
+
+export const ModelJobProgress = z.object({
   jobId: Id,
+  kind: ModelJobKind,
   packageId: z.string(),
-  repo: z.string(),
-  /** download: bytes arriving; verify: checking a file's sha256; convert: writing the package; finished: see status. */
-  phase: z.enum(['download', 'verify', 'convert', 'finished']),
-  /** The file this event is about (download and verify), or the package file being written (convert). */
+  /** What is installed: the repository (fetch), the folder (import) or `demo:<preset>:<seed>` (create-demo). */
+  source: z.string(),
+  /**
+   * download: bytes arriving; verify: checking a file's sha256 (both fetch only); build: writing the package;
+   * finished: see status.
+   */
+  phase: z.enum(['download', 'verify', 'build', 'finished']),
+  /** The file this event is about (download and verify). */
   file: z.string().optional(),
-  /** Every file planned so far, with its bytes on disk and its size when the server said it. */
+  /** Fetch: every file planned so far, with its bytes on disk and its size when the server said it. */
   files: z.array(
     z.object({ name: z.string(), bytes: z.number().int().nonnegative(), total: z.number().int().nullable() }),
   ),
+  /** The build's latest step once it has begun (kept in the finished event: where a cancel or failure stopped it). */
+  build: ModelBuildProgress.optional(),
   /** With phase 'finished'. */
   status: z.enum(['completed', 'failed', 'cancelled']).optional(),
   /** With status 'failed': what happened in plain words, and the technical message behind it. */
   error: z.object({ code: z.string(), message: z.string(), detail: z.string().optional() }).optional(),
 });
-export type ModelFetchProgress = z.infer<typeof ModelFetchProgress>;
+export type ModelJobProgress = z.infer<typeof ModelJobProgress>;
+const ModelJobStarted = z.object({ jobId: Id, packageId: z.string() });
 
 // ---------------------------------------------------------------- ViP: model versions, predictions, training
 // (owned by the ViP core; see src/main/engine/vip/vip-handlers.ts and training/training-handlers.ts)
@@ -844,7 +880,10 @@ export const methods = {
     result: z.object({ packages: z.array(ModelPackageInfo), defaultId: z.string() }),
   },
   'models.remove': { params: z.object({ id: ModelPackageId }).strict(), result: z.object({ removed: z.string() }) },
-  /** The generated demo CLIP (random weights, not for clinical use). */
+  // The three package builds are background jobs: each answers at once with its job id (what can be refused at once,
+  // such as an id already installed or being built, is an error of the call), then reports `models.jobProgress`
+  // events ending with a `finished` one; `models.jobCancel` stops it and nothing is left half-installed.
+  /** Generate the demo CLIP (random weights, not for clinical use). */
   'models.createDemo': {
     params: z
       .object({
@@ -853,17 +892,14 @@ export const methods = {
         seed: z.number().int().min(0).max(0xffffffff).default(0),
       })
       .strict(),
-    result: ModelPackageInfo,
+    result: ModelJobStarted,
   },
-  /** Import a Hugging Face CLIPModel folder on the engine's machine. */
+  /** Import a Hugging Face CLIPModel folder on the engine's machine (checked before the call answers). */
   'models.import': {
     params: z.object({ folder: z.string().min(1).max(4096), id: ModelPackageId }).strict(),
-    result: ModelPackageInfo,
+    result: ModelJobStarted,
   },
-  /**
-   * Download a CLIP checkpoint from the Hugging Face Hub ($HF_ENDPOINT, else huggingface.co; $HF_TOKEN) and install it
-   * as a package. Answers at once; progress arrives as `models.fetchProgress` events ending with a `finished` one.
-   */
+  /** Download a CLIP checkpoint from the Hugging Face Hub ($HF_ENDPOINT, else huggingface.co; $HF_TOKEN), then build. */
   'models.fetch': {
     params: z
       .object({
@@ -872,10 +908,15 @@ export const methods = {
         id: ModelPackageId.optional(),
       })
       .strict(),
-    result: z.object({ jobId: Id, packageId: z.string() }),
+    result: ModelJobStarted,
   },
-  /** Stops a download; the partial files stay so that the same fetch later resumes. */
-  'models.fetchCancel': { params: z.object({ jobId: Id }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  /**
+   * Stops a model job: a download keeps its partial files (the same fetch later resumes); a build removes what it
+   * wrote. False when no such job runs; the finished event says whether it stopped before the package was installed.
+   */
+  'models.jobCancel': { params: z.object({ jobId: Id }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  /** The model jobs of this engine process, newest first: running ones' latest progress, recent finished ones' end. */
+  'models.jobs': { params: NoParams, result: z.object({ jobs: z.array(ModelJobProgress) }) },
   /** The newest `vip bench` result saved in the data folder (of one preset, or any), null before any run. */
   'bench.latest': {
     params: z.object({ preset: z.enum(['tiny', 'vit-b16']).optional() }).strict(),
@@ -930,7 +971,7 @@ export const events = {
   }),
   'cases.changed': z.object({ caseIds: z.array(Id) }),
   'training.progress': TrainingProgress,
-  'models.fetchProgress': ModelFetchProgress,
+  'models.jobProgress': ModelJobProgress,
   ...symptomEvents,
   ...exportEvents,
   ...pacsEvents,

@@ -1,4 +1,7 @@
-/** `vip models ...` and `vip embed` through the built CLI, plus the registry functions behind them. */
+/**
+ * `vip models ...` and `vip embed` through the built CLI (the build's steps on stderr, Ctrl-C during a build), plus
+ * the registry functions and the `models.*` methods behind them.
+ */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +59,36 @@ describe('vip models and vip embed (built CLI)', () => {
     expect(r.stdout).toContain('Model package "demo"');
     expect(r.stdout).toContain('WARNING       random weights, not for clinical use');
     expect(r.stderr).toContain('wrote image.onnx');
+    // Each step of the build on stderr, in order, with the share of the build done when it began.
+    const steps = r.stderr.split('\n').filter((l) => /^ {2}step \d\/6: /.test(l));
+    expect(steps.map((l) => l.replace(/ \(\d+% of the build\)$/, ''))).toEqual([
+      '  step 1/6: config and tokenizer',
+      '  step 2/6: text tower weights',
+      '  step 3/6: text tower graphs',
+      '  step 4/6: image tower weights',
+      '  step 5/6: image tower graph',
+      '  step 6/6: checksums',
+    ]);
+    expect(steps[0]).toMatch(/\(0% of the build\)$/);
     expect(existsSync(join(data, 'models', 'demo', 'manifest.json'))).toBe(true);
+  });
+
+  it('Ctrl-C during a vit-b16 create-demo cancels it: one line, exit 2, nothing left, the id free again', async () => {
+    const r = await interrupted(
+      ['--data', data, 'models', 'create-demo', '--preset', 'vit-b16', '--id', 'big'],
+      /step 3\/6/,
+    );
+    expect(r.interrupted, r.stderr).toBe(true);
+    expect(r.status, r.stderr).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('vip:'))).toEqual([
+      'vip: Building the model package "big" was cancelled; nothing was installed',
+    ]);
+    expect(lines.at(-1)).toBe('vip: Building the model package "big" was cancelled; nothing was installed');
+    expect(r.stdout).toBe('');
+    expect(readdirSync(join(data, 'models')).filter((n) => n.includes('big'))).toEqual([]);
+    const list = JSON.parse(vip('--json', 'models', 'list').stdout) as { packages: { id: string }[] };
+    expect(list.packages.map((p) => p.id)).toEqual(['demo']);
   });
 
   it('list --json gives the packages and the default', () => {
@@ -166,6 +198,7 @@ describe('vip models and vip embed (built CLI)', () => {
     const folder = writeTinyHfFolder(join(root, 'hf-tiny'));
     const imported = vip('--json', 'models', 'import', folder, '--id', 'tiny-hf');
     expect(imported.status).toBe(0);
+    expect(imported.stderr).toMatch(/^ {2}step 4\/6: image tower weights \(\d+% of the build\)$/m);
     expect(ModelPackageInfo.parse(JSON.parse(imported.stdout))).toMatchObject({
       id: 'tiny-hf',
       randomWeights: false,
@@ -190,6 +223,7 @@ describe('vip models and vip embed (built CLI)', () => {
       });
       expect(r.stderr).toMatch(/\[\d\/\d\] model\.safetensors: .* \(100%\)/);
       expect(r.stderr).toMatch(/model\.safetensors: sha256 [0-9a-f]{64} \(matches the hub\)/);
+      expect(r.stderr).toMatch(/^ {2}step 6\/6: checksums \(\d+% of the build\)$/m);
       expect(r.status).toBe(0);
       expect(r.stdout).toContain('Model package "fetched"');
       expect(r.stdout).toContain('huggingface-hub openai/clip-tiny');
@@ -206,6 +240,29 @@ describe('vip models and vip embed (built CLI)', () => {
     expect(list.packages.map((p) => p.id)).toEqual(['demo', 'tiny-hf']);
   });
 });
+
+/** Starts the CLI, sends SIGINT once stderr matches `when`, and waits for it to end. */
+function interrupted(args: string[], when: RegExp): Promise<VipResult & { interrupted: boolean }> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    delete env['VIP_DATA_DIR'];
+    delete env['VIP_DEBUG'];
+    const child = spawn(process.execPath, [vipBin, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && when.test(stderr)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr, interrupted: sent }));
+  });
+}
 
 /** The CLI in a child process without blocking this one's event loop (the hub server lives here). */
 function runVipAsync(args: string[], env: Record<string, string>): Promise<VipResult> {
@@ -274,19 +331,35 @@ describe('models.* through the engine contract', () => {
   it('createDemo, import, list and remove validate their params and results', async () => {
     const { Engine } = await import('../../src/main/engine/engine');
     const engine = Engine.open({ dataDir: join(root, 'engine-data'), transport: 'cli' });
+    // createDemo and import answer with a job at once; the package is there once its finished event says so.
+    const finished = (jobId: number) =>
+      new Promise<string | undefined>((resolve) => {
+        const off = engine.events.on('models.jobProgress', (e) => {
+          if (e.jobId !== jobId || e.phase !== 'finished') return;
+          off();
+          resolve(e.status);
+        });
+      });
     try {
       const demo = await engine.call('models.createDemo', {});
-      expect(demo).toMatchObject({ id: 'demo', ok: true, randomWeights: true, sourceRef: 'demo:tiny:0' });
+      expect(demo).toEqual({ jobId: expect.any(Number) as number, packageId: 'demo' });
+      expect(await finished(demo.jobId)).toBe('completed');
       const folder = writeTinyHfFolder(join(root, 'hf-engine'));
       const imported = await engine.call('models.import', { folder, id: 'real' });
-      expect(imported).toMatchObject({
-        id: 'real',
+      expect(imported.packageId).toBe('real');
+      expect(await finished(imported.jobId)).toBe('completed');
+      const list = await engine.call('models.list', {});
+      expect(list.packages.map((p) => p.id)).toEqual(['demo', 'real']);
+      expect(list.packages.find((p) => p.id === 'demo')).toMatchObject({
+        ok: true,
+        randomWeights: true,
+        sourceRef: 'demo:tiny:0',
+      });
+      expect(list.packages.find((p) => p.id === 'real')).toMatchObject({
         randomWeights: false,
         sourceKind: 'huggingface-folder',
         sourceRef: folder,
       });
-      const list = await engine.call('models.list', {});
-      expect(list.packages.map((p) => p.id)).toEqual(['demo', 'real']);
       expect(list.defaultId).toBe('real');
       await expect(engine.invoke('models.remove', { id: '../x' })).rejects.toThrow();
       await expect(engine.invoke('models.createDemo', { preset: 'huge' })).rejects.toThrow();

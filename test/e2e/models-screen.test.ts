@@ -98,7 +98,10 @@ run('Models screen and demo-model banner over vip serve', () => {
     await page.getByRole('button', { name: 'Remove demo-second…' }).click();
     await confirm.getByRole('button', { name: 'Remove', exact: true }).click();
     await expect.poll(() => card(page, 'demo-second').count()).toBe(0);
-    await expect.poll(() => page.locator('.model-done').textContent()).toContain('Removed "demo-second"');
+    // The removal's notice sits above the packages (the create form keeps its own, of the build it ran).
+    await expect
+      .poll(() => page.locator('.screen--models > .model-done').textContent())
+      .toContain('Removed "demo-second"');
     expect(await packagesOnDisk(dataDir)).toEqual(['demo']);
   });
 

@@ -111,7 +111,7 @@ run('Models screen: compute backends and the latest benchmark', () => {
     await form.getByRole('button', { name: 'Download model' }).click();
     await expect
       .poll(() => form.getByRole('status').first().textContent(), { timeout: 60_000 })
-      .toContain('Installed "clip-tiny-test" from openai/clip-tiny-test.');
+      .toMatch(/^Installed "clip-tiny-test" from openai\/clip-tiny-test: ViT\/32 224px, .* MiB\./);
     await page.getByTestId('model-clip-tiny-test').waitFor();
     expect(await page.getByTestId('model-clip-tiny-test').textContent()).toContain('openai/clip-tiny-test');
     // The second download resumed the weights where the first stopped.

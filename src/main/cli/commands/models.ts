@@ -1,7 +1,7 @@
 /** `vip models list|create-demo|import|fetch|remove`: the installed CLIP packages. */
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DemoPreset, type ModelPackageInfo } from '@shared/contract';
+import { DemoPreset, type ModelBuildProgress, type ModelBuildStep, type ModelPackageInfo } from '@shared/contract';
 import { fetchFromHub, type FetchProgress } from '../../engine/model/fetch';
 import { importHuggingFaceFolder } from '../../engine/model/import';
 import { createDemoPackage, type PackageFile } from '../../engine/model/package';
@@ -74,7 +74,32 @@ function progressReporter(ctx: CliContext): (p: FetchProgress) => void {
   };
 }
 
-/** Ctrl-C cancels a download cleanly (the partial file stays for the next run to resume). */
+const stepNames: Record<ModelBuildStep, string> = {
+  tokenizer: 'config and tokenizer',
+  'text-weights': 'text tower weights',
+  'text-tower': 'text tower graphs',
+  'image-weights': 'image tower weights',
+  'image-tower': 'image tower graph',
+  checksums: 'checksums',
+};
+
+/** The package build's steps on stderr: a line as each begins, and every few seconds within a long one. */
+function buildReporter(ctx: CliContext): (p: ModelBuildProgress) => void {
+  let last = { step: '', at: 0 };
+  return (p) => {
+    const now = Date.now();
+    if (p.step === last.step && now - last.at < 3000) return;
+    last = { step: p.step, at: now };
+    ctx.info(
+      `  step ${p.stepIndex}/${p.stepCount}: ${stepNames[p.step]} (${Math.floor(100 * p.fraction)}% of the build)`,
+    );
+  };
+}
+
+/**
+ * Ctrl-C cancels cleanly: a download keeps its partial file for the next run to resume, a build removes what it
+ * wrote; the command then ends with one line and exit code 2.
+ */
 function cancelOnInterrupt(): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -107,8 +132,20 @@ export function registerModelCommands(program: Command): void {
     .action(
       action(async (ctx, opts: { id: string; preset: (typeof DemoPreset.options)[number]; seed: number }) => {
         const dir = ctx.engine().paths.models;
-        ctx.info(`Creating demo package "${opts.id}" (${opts.preset}, seed ${opts.seed})...`);
-        await createDemoPackage(dir, { id: opts.id, preset: opts.preset, seed: opts.seed, onFile: fileReporter(ctx) });
+        const cancel = cancelOnInterrupt();
+        try {
+          ctx.info(`Creating demo package "${opts.id}" (${opts.preset}, seed ${opts.seed})...`);
+          await createDemoPackage(dir, {
+            id: opts.id,
+            preset: opts.preset,
+            seed: opts.seed,
+            onFile: fileReporter(ctx),
+            onProgress: buildReporter(ctx),
+            signal: cancel.signal,
+          });
+        } finally {
+          cancel.dispose();
+        }
         ctx.print(await describeModel(dir, opts.id), packageText);
       }),
     );
@@ -121,8 +158,18 @@ export function registerModelCommands(program: Command): void {
     .action(
       action(async (ctx, folder: string, opts: { id: string }) => {
         const dir = ctx.engine().paths.models;
-        ctx.info(`Importing ${resolve(folder)} as "${opts.id}"...`);
-        await importHuggingFaceFolder(resolve(folder), dir, { id: opts.id, onFile: fileReporter(ctx) });
+        const cancel = cancelOnInterrupt();
+        try {
+          ctx.info(`Importing ${resolve(folder)} as "${opts.id}"...`);
+          await importHuggingFaceFolder(resolve(folder), dir, {
+            id: opts.id,
+            onFile: fileReporter(ctx),
+            onProgress: buildReporter(ctx),
+            signal: cancel.signal,
+          });
+        } finally {
+          cancel.dispose();
+        }
         ctx.print(await describeModel(dir, opts.id), packageText);
       }),
     );
@@ -147,6 +194,7 @@ export function registerModelCommands(program: Command): void {
             signal: cancel.signal,
             onProgress: progressReporter(ctx),
             onFile: fileReporter(ctx),
+            onBuild: buildReporter(ctx),
             ...(opts.id !== undefined ? { id: opts.id } : {}),
             ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
           });

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { ModelBuildProgress } from '@shared/contract';
 import { badInput, VipError } from '@shared/errors';
 import { parseClipConfig } from './clip-config';
 import { importHuggingFaceFolder } from './import';
@@ -40,8 +41,11 @@ export interface FetchOptions {
   onProgress?: (progress: FetchProgress) => void;
   /** Called as each package file is written, after the download. */
   onFile?: (name: PackageFile) => void;
-  /** Called when a downloaded file's checksum is computed (verify) and when the package is built (convert). */
-  onPhase?: (phase: 'verify' | 'convert', file?: string) => void;
+  /** Called when a downloaded file's checksum is computed (verify) and when the package build begins (build). */
+  onPhase?: (phase: 'verify' | 'build', file?: string) => void;
+  /** The package build's steps, after the download. */
+  onBuild?: (progress: ModelBuildProgress) => void;
+  /** Stops the download (its partial files stay for a resume) or the build (nothing is left of it). */
   signal?: AbortSignal;
   /** Attempts per file for transient failures (default 5). */
   attempts?: number;
@@ -119,16 +123,20 @@ export async function fetchFromHub(repoId: string, options: FetchOptions): Promi
 
   // The manifest's source names the exact commit when the hub told us, so the package can be traced.
   const source = { kind: 'huggingface-hub' as const, ref: repo, revision: hub.commit ?? revision };
-  options.onPhase?.('convert');
   try {
+    if (options.signal?.aborted) throw new VipError('cancelled', `Download of ${repo} cancelled`);
+    options.onPhase?.('build');
     const pkg = await importHuggingFaceFolder(downloadDir, options.modelsDir, {
       id,
       source,
       ...(options.onFile ? { onFile: options.onFile } : {}),
+      ...(options.onBuild ? { onProgress: options.onBuild } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     return { package: pkg, repo, revision, commit: hub.commit, files };
   } finally {
-    // Imported, or intact files (checksums passed) that do not make a package: neither is worth keeping.
+    // Imported, intact files (checksums passed) that do not make a package, or a build cancelled halfway: none is
+    // worth keeping (a cancelled download, which is, ended above).
     rmSync(downloadDir, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,9 @@
 /**
  * `vip models import <folder>`: turn a Hugging Face CLIPModel folder (`config.json`, `model.safetensors` or a
  * sharded index, `vocab.json` + `merges.txt` or `tokenizer.json`, optional `preprocessor_config.json`) into a model
- * package. Everything is read and checked before anything is written, and the package is written by `writePackage`
- * (temp folder, then rename), so a broken checkpoint leaves nothing under models/.
+ * package. Everything but the tensor data is read and checked before anything is written, and the package is written
+ * by `writePackage` (temp folder, then rename), so a broken checkpoint or a cancelled import leaves nothing under
+ * models/.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -14,16 +15,17 @@ import {
   clipStd,
   validatePackageId,
   writePackage,
+  type BuildHooks,
   type ModelPackage,
   type PackageFile,
   type PackageSource,
   type Preprocessing,
   type TensorSource,
 } from './package';
-import { readSafetensors, readSafetensorsHeader, type Tensor } from './safetensors';
+import { readSafetensorsHeader, readSafetensorsOneByOne, type Tensor } from './safetensors';
 import { ClipTokenizer } from './tokenizer';
 
-export interface ImportOptions {
+export interface ImportOptions extends BuildHooks {
   id: string;
   /** Where the checkpoint came from, recorded in the manifest (defaults to the folder). */
   source?: PackageSource;
@@ -70,7 +72,16 @@ export async function importHuggingFaceFolder(
   options: ImportOptions,
 ): Promise<ModelPackage> {
   validatePackageId(options.id);
-  const checkpoint = readHuggingFaceFolder(folder);
+  return writeHuggingFaceCheckpoint(readHuggingFaceFolder(folder), folder, modelsDir, options);
+}
+
+/** Writes a checkpoint that `readHuggingFaceFolder` has read and checked as the package `<modelsDir>/<id>/`. */
+export async function writeHuggingFaceCheckpoint(
+  checkpoint: HuggingFaceCheckpoint,
+  folder: string,
+  modelsDir: string,
+  options: ImportOptions,
+): Promise<ModelPackage> {
   return writePackage(modelsDir, options.id, {
     config: checkpoint.configJson,
     tensors: checkpoint.tensors,
@@ -80,6 +91,8 @@ export async function importHuggingFaceFolder(
     randomWeights: false,
     ...(options.name ? { name: options.name } : {}),
     ...(options.onFile ? { onFile: options.onFile } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
 }
 
@@ -110,13 +123,20 @@ function readWeights(folder: string, clip: ClipConfig): TensorSource {
   }
   checkTensors(clip, shapes, 'all', label);
 
-  return (tower) => {
+  // Tensor by tensor, so that a big checkpoint's import reports how far it has read and can be stopped meanwhile.
+  return async (tower, hooks) => {
     const towerNames = new Set(expectedTensorShapes(clip, tower).map((t) => t.name));
     const tensors = new Map<string, Tensor>();
+    let done = 0;
     for (const [path, names] of files) {
       const only = (n: string) => names.has(n) && towerNames.has(n);
       if (![...names].some(only)) continue;
-      for (const [name, t] of readSafetensors(path, { only }).tensors) tensors.set(name, t);
+      for (const [name, t] of readSafetensorsOneByOne(path, { only })) {
+        tensors.set(name, t);
+        done += t.data.byteLength;
+        hooks.onBytes(done);
+        await hooks.checkpoint();
+      }
     }
     return tensors;
   };

@@ -11,8 +11,10 @@
  *   image.onnx         pixel_values -> image_embeds
  *
  * A package is built in a temporary folder beside its final place and renamed in whole, so a reader never sees half
- * of one. Loading checks every file's presence, size and checksum; a stamp keyed by size and mtime spares re-hashing
- * big packages on every start.
+ * of one; a build that is cancelled (its AbortSignal) or fails removes that folder. Building a full-size CLIP takes
+ * minutes, so it reports its steps and yields to the event loop between them and between tensors and chunks within
+ * them: a host stays responsive and a cancel is seen within a step. Loading checks every file's presence, size and
+ * checksum; a stamp keyed by size and mtime spares re-hashing big packages on every start.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -20,7 +22,8 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { badInput } from '@shared/errors';
+import type { ModelBuildProgress, ModelBuildStep } from '@shared/contract';
+import { badInput, VipError } from '@shared/errors';
 import { clipTokenizerFiles } from './bpe-files';
 import {
   checkTensors,
@@ -30,7 +33,7 @@ import {
   type ClipConfig,
   type TowerSelection,
 } from './clip-config';
-import { checkDemoOptions, demoConfigJson, generateDemoCheckpoint, type DemoPreset } from './demo-checkpoint';
+import { checkDemoOptions, demoConfigJson, demoTensorValues, type DemoPreset } from './demo-checkpoint';
 import { readSafetensorsHeader, writeSafetensorsToFd, type TensorInput } from './safetensors';
 
 export const packageFormatVersion = 1;
@@ -104,11 +107,28 @@ export interface ModelPackage {
   path(name: PackageFile): string;
 }
 
-/** Tensors given whole, or per tower on demand so a big model need not be in memory twice over. */
-export type TensorSource =
-  ReadonlyMap<string, TensorInput> | ((tower: Exclude<TowerSelection, 'all'>) => ReadonlyMap<string, TensorInput>);
+/** What a long build obeys and reports. */
+export interface BuildHooks {
+  /** Seen between steps and between tensors and chunks within them; the build then removes what it wrote. */
+  signal?: AbortSignal;
+  onProgress?: (progress: ModelBuildProgress) => void;
+}
 
-export interface WritePackageOptions {
+/** Handed to a per-tower tensor source, so that reading or generating a big tower reports and can be stopped. */
+export interface TensorReadHooks {
+  /** Yields to the event loop (a cancel can arrive meanwhile); throws `cancelled` once the build is cancelled. */
+  checkpoint(): Promise<void>;
+  /** Float32 bytes of the tower's weights ready so far. */
+  onBytes(done: number): void;
+}
+
+type Tower = Exclude<TowerSelection, 'all'>;
+type TensorMap = ReadonlyMap<string, TensorInput>;
+
+/** Tensors given whole, or per tower on demand so a big model need not be in memory twice over. */
+export type TensorSource = TensorMap | ((tower: Tower, hooks: TensorReadHooks) => TensorMap | Promise<TensorMap>);
+
+export interface WritePackageOptions extends BuildHooks {
   /** The Hugging Face config.json object (written back as config.json). */
   config: unknown;
   tensors: TensorSource;
@@ -215,8 +235,98 @@ function defaultPreprocessing(config: ClipConfig): Preprocessing {
   return { imageSize: size, cropSize: size, mean: clipMean, std: clipStd, resample: 'bicubic' };
 }
 
-function towerTensors(source: TensorSource, tower: 'text' | 'vision'): ReadonlyMap<string, TensorInput> {
-  return typeof source === 'function' ? source(tower) : source;
+async function towerTensors(source: TensorSource, tower: Tower, hooks: TensorReadHooks): Promise<TensorMap> {
+  return typeof source === 'function' ? source(tower, hooks) : source;
+}
+
+const buildSteps = [
+  'tokenizer',
+  'text-weights',
+  'text-tower',
+  'image-weights',
+  'image-tower',
+  'checksums',
+] as const satisfies readonly ModelBuildStep[];
+
+function towerBytes(config: ClipConfig, tower: Tower): number {
+  return expectedTensorShapes(config, tower).reduce((sum, t) => sum + 4 * t.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/**
+ * Where a build is, as the share of its work done. Each step weighs the bytes it handles times a rate measured on
+ * the demo (vit-b16 on two cores): generating or reading and writing the text weights, and each pair of text graphs,
+ * cost about 1.5 times the text weights' bytes; the image weights and the image graph about their bytes; hashing the
+ * finished files a seventh of theirs.
+ */
+class BuildTracker {
+  /** Float32 bytes of each tower's weights. */
+  readonly text: number;
+  readonly vision: number;
+  private readonly weights: Record<ModelBuildStep, number>;
+  private readonly sum: number;
+
+  constructor(
+    private readonly id: string,
+    config: ClipConfig,
+    tokenizerBytes: number,
+    private readonly hooks: BuildHooks,
+  ) {
+    const text = (this.text = towerBytes(config, 'text'));
+    const vision = (this.vision = towerBytes(config, 'vision'));
+    this.weights = {
+      tokenizer: tokenizerBytes,
+      'text-weights': 1.5 * text,
+      'text-tower': 1.5 * text,
+      'image-weights': vision,
+      'image-tower': vision,
+      checksums: (3 * text + vision) / 7,
+    };
+    this.sum = Object.values(this.weights).reduce((a, b) => a + b, 0);
+  }
+
+  /** Enters `step` (or reports within it: `done` of `total` bytes). */
+  report(step: ModelBuildStep, done?: number, total?: number): void {
+    const index = buildSteps.indexOf(step);
+    let before = 0;
+    for (const s of buildSteps.slice(0, index)) before += this.weights[s];
+    const within = done !== undefined && total ? this.weights[step] * Math.min(1, done / total) : 0;
+    this.hooks.onProgress?.({
+      step,
+      stepIndex: index + 1,
+      stepCount: buildSteps.length,
+      fraction: Math.min(1, (before + within) / this.sum),
+      ...(done !== undefined && total !== undefined ? { done, total } : {}),
+    });
+  }
+
+  /** Lets the event loop run, then stops the build if it was cancelled meanwhile. */
+  async checkpoint(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.throwIfCancelled();
+  }
+
+  throwIfCancelled(): void {
+    if (this.hooks.signal?.aborted) {
+      throw new VipError('cancelled', `Building the model package "${this.id}" was cancelled; nothing was installed`);
+    }
+  }
+
+  readHooks(step: ModelBuildStep, total: number): TensorReadHooks {
+    return { checkpoint: () => this.checkpoint(), onBytes: (done) => this.report(step, done, total) };
+  }
+
+  /** A file's sha256 for the checksums step, reporting each chunk (`offset` of `total` bytes came before it). */
+  async hash(path: string, offset: number, total: number): Promise<string> {
+    const hash = createHash('sha256');
+    let done = offset;
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      hash.update(chunk as Buffer);
+      done += (chunk as Buffer).length;
+      this.report('checksums', done, total);
+      this.throwIfCancelled();
+    }
+    return hash.digest('hex');
+  }
 }
 
 /** Text tower weights in sorted-name order, as text.safetensors stores them. */
@@ -252,37 +362,46 @@ export async function writePackage(modelsDir: string, id: string, options: Write
     );
   }
   const ids = checkTokenizerFiles(options.tokenizerFiles, config.text.vocabSize);
+  const tokenizerBytes = options.tokenizerFiles.vocabJson.length + options.tokenizerFiles.mergesTxt.length;
+  const build = new BuildTracker(id, config, tokenizerBytes, options);
+  build.throwIfCancelled();
 
   // The graph builder (and onnx-proto) loads only when a package is written, not when one is read.
-  const { buildTextFromEmbeddingsModel, buildTextModel, buildVisionModel } = await import('./onnx/index');
+  const onnx = await import('./onnx/index');
   await mkdir(modelsDir, { recursive: true });
   const tmp = join(modelsDir, `.tmp-${id}-${randomBytes(6).toString('hex')}`);
   await mkdir(tmp);
   try {
-    const put = (name: PackageFile, content: Parameters<typeof writeFileDurably>[1]) => {
+    const put: PutFile = (name, content) => {
       writeFileDurably(join(tmp, name), content);
       options.onFile?.(name);
     };
+    build.report('tokenizer');
     put('config.json', JSON.stringify(options.config, null, 2) + '\n');
     put('vocab.json', options.tokenizerFiles.vocabJson);
     put('merges.txt', options.tokenizerFiles.mergesTxt);
+    await build.checkpoint();
 
     // Text tower first, then the vision tower: with a per-tower source only one is in memory at a time.
-    const text = towerTensors(options.tensors, 'text');
-    checkTensors(config, text, 'text', 'model weights');
-    put('text.safetensors', (fd) =>
-      writeSafetensorsToFd(fd, textTowerSubset(config, text), { format: 'pt', 'vip.content': 'clip text tower' }),
-    );
-    put('text.onnx', buildTextModel(config, text));
-    put('text-embeds.onnx', buildTextFromEmbeddingsModel(config, text));
-    const vision = towerTensors(options.tensors, 'vision');
+    await writeTextTower(config, options.tensors, build, put, onnx);
+    build.report('image-weights', 0, build.vision);
+    const vision = await towerTensors(options.tensors, 'vision', build.readHooks('image-weights', build.vision));
     checkTensors(config, vision, 'vision', 'model weights');
-    put('image.onnx', buildVisionModel(config, vision));
+    await build.checkpoint();
+    build.report('image-tower');
+    put('image.onnx', onnx.buildVisionModel(config, vision));
+    await build.checkpoint();
 
+    const sizes = new Map<PackageFile, number>();
+    for (const name of packageFiles) sizes.set(name, (await stat(join(tmp, name))).size);
+    const totalBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
+    build.report('checksums', 0, totalBytes);
     const files: PackageManifest['files'] = {};
+    let hashed = 0;
     for (const name of packageFiles) {
-      const path = join(tmp, name);
-      files[name] = { sha256: await sha256File(path), bytes: (await stat(path)).size };
+      const bytes = sizes.get(name) ?? 0;
+      files[name] = { sha256: await build.hash(join(tmp, name), hashed, totalBytes), bytes };
+      hashed += bytes;
     }
     const manifest: PackageManifest = {
       formatVersion: packageFormatVersion,
@@ -299,12 +418,38 @@ export async function writePackage(modelsDir: string, id: string, options: Write
     };
     writeFileDurably(join(tmp, manifestName), JSON.stringify(manifestSchema.parse(manifest), null, 2) + '\n');
     await writeStamp(tmp, manifest);
+    // The last point where a cancel stops the build: after the rename the package is installed.
+    build.throwIfCancelled();
     await moveIntoPlace(tmp, finalDir, id, options.overwrite === true);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
   }
   return loadPackage(finalDir);
+}
+
+type PutFile = (name: PackageFile, content: Parameters<typeof writeFileDurably>[1]) => void;
+
+/** text.safetensors and the two text graphs; its own function so the text tensors are freed before the vision tower. */
+async function writeTextTower(
+  config: ClipConfig,
+  source: TensorSource,
+  build: BuildTracker,
+  put: PutFile,
+  onnx: typeof import('./onnx/index'),
+): Promise<void> {
+  build.report('text-weights', 0, build.text);
+  const text = await towerTensors(source, 'text', build.readHooks('text-weights', build.text));
+  checkTensors(config, text, 'text', 'model weights');
+  put('text.safetensors', (fd) =>
+    writeSafetensorsToFd(fd, textTowerSubset(config, text), { format: 'pt', 'vip.content': 'clip text tower' }),
+  );
+  await build.checkpoint();
+  build.report('text-tower');
+  put('text.onnx', onnx.buildTextModel(config, text));
+  await build.checkpoint();
+  put('text-embeds.onnx', onnx.buildTextFromEmbeddingsModel(config, text));
+  await build.checkpoint();
 }
 
 async function moveIntoPlace(tmp: string, finalDir: string, id: string, overwrite: boolean): Promise<void> {
@@ -326,7 +471,7 @@ async function moveIntoPlace(tmp: string, finalDir: string, id: string, overwrit
   if (old) await rm(old, { recursive: true, force: true });
 }
 
-export interface CreateDemoOptions {
+export interface CreateDemoOptions extends BuildHooks {
   id?: string;
   preset: DemoPreset;
   seed: number;
@@ -338,16 +483,31 @@ export interface CreateDemoOptions {
 export async function createDemoPackage(modelsDir: string, options: CreateDemoOptions): Promise<ModelPackage> {
   const { preset, seed } = options;
   checkDemoOptions(preset, seed);
+  const config = demoConfigJson(preset, seed);
+  const clip = parseClipConfig(config, `demo preset ${preset}`);
   return writePackage(modelsDir, options.id ?? `demo-${preset}`, {
-    config: demoConfigJson(preset, seed),
-    // One tower at a time: ViT-L/14's weights are 1.7 GB.
-    tensors: (tower) => generateDemoCheckpoint({ preset, seed, towers: tower }).tensors,
+    config,
+    // One tower at a time (ViT-L/14's weights are 1.7 GB), tensor by tensor so that the build can report and stop.
+    tensors: async (tower, hooks) => {
+      const tensors = new Map<string, TensorInput>();
+      let done = 0;
+      for (const { name, shape } of expectedTensorShapes(clip, tower)) {
+        const data = demoTensorValues(name, shape, seed);
+        tensors.set(name, { shape, data });
+        done += data.byteLength;
+        hooks.onBytes(done);
+        await hooks.checkpoint();
+      }
+      return tensors;
+    },
     tokenizerFiles: clipTokenizerFiles(),
     source: { kind: 'demo', ref: `demo:${preset}:${seed}` },
     randomWeights: true,
     name: `Demo CLIP ${preset} (seed ${seed}, ${randomWeightsWarning})`,
     overwrite: options.overwrite ?? false,
     ...(options.onFile ? { onFile: options.onFile } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
 }
 

@@ -87,6 +87,24 @@ export function readSafetensors(src: Uint8Array | string, options: ReadOptions =
   }
 }
 
+/**
+ * The tensors of a file one at a time (the header read and validated once), so a caller can pause, report or stop
+ * between them; the file is closed when the iteration ends, also early.
+ */
+export function* readSafetensorsOneByOne(path: string, options: ReadOptions = {}): Generator<[string, Tensor]> {
+  const fd = openFile(path);
+  try {
+    const read = (offset: number, length: number): Uint8Array => readExactly(fd, offset, length);
+    const header = parseHeader(fstatSync(fd).size, read, path);
+    for (const e of header.entries) {
+      if (options.only && !options.only(e.name)) continue;
+      yield [e.name, decodeEntry(header, e, read, path, true)];
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The header alone (names, dtypes, shapes) without reading tensor data. */
 export function readSafetensorsHeader(path: string): SafetensorsHeader {
   const fd = openFile(path);
@@ -197,14 +215,24 @@ function decodeAll(
   const tensors = new Map<string, Tensor>();
   for (const e of header.entries) {
     if (options.only && !options.only(e.name)) continue;
-    const bytes = read(header.dataStart + e.begin, e.end - e.begin);
-    if (bytes.length !== e.end - e.begin) throw badInput(`${label} is truncated inside tensor "${e.name}"`);
-    // A buffer read from a file belongs to us alone: F32 data can be used in place instead of copied.
-    const ownsBuffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && owned;
-    const data = ownsBuffer && e.dtype === 'F32' ? new Float32Array(bytes.buffer) : toFloat32(bytes, e.dtype);
-    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
+    tensors.set(e.name, decodeEntry(header, e, read, label, owned));
   }
   return { tensors, metadata: header.metadata };
+}
+
+function decodeEntry(
+  header: SafetensorsHeader,
+  e: TensorEntry,
+  read: ByteReader,
+  label: string,
+  owned: boolean,
+): Tensor {
+  const bytes = read(header.dataStart + e.begin, e.end - e.begin);
+  if (bytes.length !== e.end - e.begin) throw badInput(`${label} is truncated inside tensor "${e.name}"`);
+  // A buffer read from a file belongs to us alone: F32 data can be used in place instead of copied.
+  const ownsBuffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && owned;
+  const data = ownsBuffer && e.dtype === 'F32' ? new Float32Array(bytes.buffer) : toFloat32(bytes, e.dtype);
+  return { dtype: e.dtype, shape: e.shape, data };
 }
 
 /**

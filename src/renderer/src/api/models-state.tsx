@@ -1,17 +1,19 @@
 /**
  * The installed CLIP packages, loaded once for the whole window: the Models screen lists them and the shell's banner
- * warns while the default has random weights. Model changes run here (not in the screen) so a long one keeps its busy
- * state, and refreshes the list when it ends, even if the user has moved to another screen meanwhile.
+ * warns while the default has random weights. Removals run here (not in the screen) so one keeps its busy state, and
+ * the model jobs' events are recorded here (builds and downloads: see model-jobs.ts), so the list is refreshed when
+ * one ends even if the user has moved to another screen meanwhile.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Result } from '@shared/contract';
-import { recordFetchProgress } from './model-fetches';
+import { recordJobProgress, syncModelJobs } from './model-jobs';
 import { useOnReconnect, useVip, useVipEvent } from './vip-context';
 
 export type ModelList = Result<'models.list'>;
-export type ModelAction = 'create' | 'import' | 'remove';
+/** Builds and downloads are engine jobs (model-jobs.ts); removal is the one change that runs as a plain call. */
+export type ModelAction = 'remove';
 
-/** The model change in progress; one at a time, since each can take minutes and gigabytes. */
+/** The removal in progress; one at a time. */
 export interface ModelTask {
   action: ModelAction;
   label: string;
@@ -52,9 +54,20 @@ export function ModelsProvider(props: { children: ReactNode }): ReactNode {
   const running = useRef(false);
 
   const refresh = useCallback(() => setAttempt((a) => a + 1), []);
-  useOnReconnect(refresh);
-  useVipEvent('models.fetchProgress', (e) => {
-    recordFetchProgress(e);
+  // Jobs started before a reload, or whose events were lost while the connection was down, come from the engine.
+  const syncJobs = useCallback(() => {
+    api.call('models.jobs', {}).then(
+      (r) => syncModelJobs(r.jobs),
+      () => undefined, // Not connected (again): the next reconnect asks once more.
+    );
+  }, [api]);
+  useEffect(syncJobs, [syncJobs]);
+  useOnReconnect(() => {
+    refresh();
+    syncJobs();
+  });
+  useVipEvent('models.jobProgress', (e) => {
+    recordJobProgress(e);
     if (e.phase === 'finished' && e.status === 'completed') refresh();
   });
 

@@ -1,12 +1,15 @@
-/** Generate a demo CLIP package (`models.createDemo`): an id, a preset and a seed. */
+/**
+ * Generate a demo CLIP package (`models.createDemo`): an id, a preset and a seed; then the build's steps with a
+ * progress bar and Cancel, and how it ended.
+ */
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { z } from 'zod';
 import { DemoPreset } from '@shared/contract';
 import { useModels } from '../../api/models-state';
 import { useVip } from '../../api/vip-context';
-import { formatBytes } from '../../lib/format';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import { freeId, packageIdProblem } from '../../lib/model-packages';
-import { OutcomeNotice } from './OutcomeNotice';
+import { BuildProgressView, JobOutcome, useModelJob } from './ModelJobView';
 
 type Preset = z.infer<typeof DemoPreset>;
 
@@ -30,7 +33,8 @@ function seedProblem(text: string): string | null {
 
 export function CreateDemoForm(props: { taken: readonly string[] }): ReactNode {
   const api = useVip();
-  const { view, run, dismissOutcome } = useModels();
+  const { view } = useModels();
+  const job = useModelJob('create-demo');
   const [preset, setPreset] = useState<Preset>('tiny');
   // null while the user has not typed an id: the suggestion then follows the preset and the installed ids.
   const [idDraft, setIdDraft] = useState<string | null>(null);
@@ -38,18 +42,22 @@ export function CreateDemoForm(props: { taken: readonly string[] }): ReactNode {
   const id = idDraft ?? suggestedId(preset, props.taken);
   const idProblem = packageIdProblem(id.trim(), props.taken);
   const seedError = seedProblem(seed);
-  const busy = view.task !== null;
-  const outcome = view.outcome?.action === 'create' ? view.outcome : null;
+  const busy = job.starting || job.active;
+  const finished = job.progress?.phase === 'finished' ? job.progress : null;
+
+  // Once the package exists, its id is taken: propose the next free one rather than flag the one typed.
+  const completedJob = finished?.status === 'completed' ? finished.jobId : null;
+  const [clearedFor, setClearedFor] = useState<number | null>(null);
+  if (completedJob !== null && completedJob !== clearedFor) {
+    setClearedFor(completedJob);
+    setIdDraft(null);
+  }
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     if (busy || idProblem || seedError) return;
     const chosen = { id: id.trim(), preset, seed: Number(seed) };
-    const ok = await run('create', `Creating the demo package "${chosen.id}" (${preset})`, async () => {
-      const info = await api.call('models.createDemo', chosen);
-      return `Created "${info.id}": ${info.architecture ?? preset}, ${formatBytes(info.sizeBytes)}.`;
-    });
-    if (ok) setIdDraft(null);
+    await job.start(() => api.call('models.createDemo', chosen));
   };
 
   return (
@@ -58,65 +66,77 @@ export function CreateDemoForm(props: { taken: readonly string[] }): ReactNode {
       <p className="muted">
         A generated CLIP with random weights: every part of the app works with it, but its predictions mean nothing.
       </p>
-      <label className="field">
-        <span>Preset</span>
-        <select value={preset} onChange={(e) => setPreset(DemoPreset.parse(e.target.value))}>
-          {PRESETS.map((p) => (
-            <option key={p.value} value={p.value}>
-              {p.label}
-            </option>
-          ))}
-        </select>
-        {preset === 'tiny' ? (
-          <small className="muted">Ready in seconds.</small>
-        ) : (
-          <small className="model-form__caution">
-            The larger presets have real CLIP sizes: creating one takes minutes and GBs of disk and memory on the
-            engine&apos;s machine.
-          </small>
-        )}
-      </label>
-      <div className="model-form__row">
+      <fieldset className="model-form__fields" disabled={busy}>
         <label className="field">
-          <span>Package id</span>
-          <input
-            type="text"
-            value={id}
-            maxLength={64}
-            spellCheck={false}
-            aria-invalid={idProblem ? true : undefined}
-            aria-describedby={idProblem ? 'create-id-problem' : undefined}
-            onChange={(e) => setIdDraft(e.target.value)}
-          />
-          {idProblem ? (
-            <small id="create-id-problem" className="field__problem">
-              {idProblem}
+          <span>Preset</span>
+          <select value={preset} onChange={(e) => setPreset(DemoPreset.parse(e.target.value))}>
+            {PRESETS.map((p) => (
+              <option key={p.value} value={p.value}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+          {preset === 'tiny' ? (
+            <small className="muted">Ready in seconds.</small>
+          ) : (
+            <small className="model-form__caution">
+              The larger presets have real CLIP sizes: creating one takes minutes and GBs of disk and memory on the
+              engine&apos;s machine.
             </small>
-          ) : null}
+          )}
         </label>
-        <label className="field model-form__seed">
-          <span>Seed</span>
-          <input
-            type="text"
-            inputMode="numeric"
-            value={seed}
-            aria-invalid={seedError ? true : undefined}
-            aria-describedby={seedError ? 'create-seed-problem' : undefined}
-            onChange={(e) => setSeed(e.target.value)}
-          />
-          {seedError ? (
-            <small id="create-seed-problem" className="field__problem">
-              {seedError}
-            </small>
-          ) : null}
-        </label>
-      </div>
+        <div className="model-form__row">
+          <label className="field">
+            <span>Package id</span>
+            <input
+              type="text"
+              value={id}
+              maxLength={64}
+              spellCheck={false}
+              aria-invalid={idProblem ? true : undefined}
+              aria-describedby={idProblem ? 'create-id-problem' : undefined}
+              onChange={(e) => setIdDraft(e.target.value)}
+            />
+            {idProblem ? (
+              <small id="create-id-problem" className="field__problem">
+                {idProblem}
+              </small>
+            ) : null}
+          </label>
+          <label className="field model-form__seed">
+            <span>Seed</span>
+            <input
+              type="text"
+              inputMode="numeric"
+              value={seed}
+              aria-invalid={seedError ? true : undefined}
+              aria-describedby={seedError ? 'create-seed-problem' : undefined}
+              onChange={(e) => setSeed(e.target.value)}
+            />
+            {seedError ? (
+              <small id="create-seed-problem" className="field__problem">
+                {seedError}
+              </small>
+            ) : null}
+          </label>
+        </div>
+      </fieldset>
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={busy || !!idProblem || !!seedError}>
-          {view.task?.action === 'create' ? 'Creating…' : 'Create demo package'}
+          {job.starting ? 'Starting…' : job.active ? 'Creating…' : 'Create demo package'}
         </button>
       </div>
-      {outcome ? <OutcomeNotice outcome={outcome} failTitle="Could not create the demo package" onDismiss={dismissOutcome} /> : null}
+      {job.startError ? <ErrorNotice title="Could not create the demo package" error={job.startError} /> : null}
+      {job.active && job.jobId !== null ? (
+        <BuildProgressView
+          kind="create-demo"
+          packageId={job.progress?.packageId ?? id}
+          progress={job.progress}
+          cancelling={job.cancelling}
+          onCancel={job.cancel}
+        />
+      ) : null}
+      {finished ? <JobOutcome p={finished} packages={view.list?.packages ?? []} onDismiss={job.dismiss} /> : null}
     </form>
   );
 }

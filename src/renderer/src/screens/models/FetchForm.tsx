@@ -1,17 +1,17 @@
 /**
  * Download a CLIP model from the Hugging Face Hub (`models.fetch`): repository, optional revision and package id;
- * then the download's progress per file (download, checksum, building the package), a Cancel button, and the outcome
- * in plain words with the technical detail one click away. The hub is the engine's: $HF_ENDPOINT, else huggingface.co.
+ * then the download's progress per file (download, checksum), the package build's steps, a Cancel button throughout,
+ * and the outcome in plain words with the technical detail one click away. The hub is the engine's: $HF_ENDPOINT,
+ * else huggingface.co.
  */
 import { useState, type FormEvent, type ReactNode } from 'react';
-import type { ModelFetchProgress } from '@shared/contract';
-import { forgetFetch, modelFetches, shownFetch } from '../../api/model-fetches';
+import type { ModelJobProgress } from '@shared/contract';
 import { useModels } from '../../api/models-state';
 import { useVip } from '../../api/vip-context';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatBytes } from '../../lib/format';
 import { freeId, packageIdProblem } from '../../lib/model-packages';
-import { useStore } from '../../lib/store';
+import { BuildProgressView, JobOutcome, useModelJob } from './ModelJobView';
 
 const REPO_RE = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
 
@@ -24,33 +24,29 @@ function idFromRepo(repo: string): string {
     .replace(/^[^a-z0-9]+/, '');
 }
 
-function phaseLine(p: ModelFetchProgress): string {
+function phaseLine(p: ModelJobProgress): string {
   const index = p.file ? p.files.findIndex((f) => f.name === p.file) + 1 : 0;
   const of = index > 0 ? ` (file ${index} of ${p.files.length})` : '';
-  if (p.phase === 'download') return `Downloading ${p.file ?? ''}${of}`;
   if (p.phase === 'verify') return `Checking ${p.file ?? 'the download'}${of}`;
-  if (p.phase === 'convert') return 'Building the package (image and text towers)';
-  return 'Finishing';
+  return `Downloading ${p.file ?? ''}${of}`;
 }
 
-function FetchProgressView(props: { p: ModelFetchProgress; onCancel: () => void; cancelling: boolean }): ReactNode {
+function FetchProgressView(props: { p: ModelJobProgress; onCancel: () => void; cancelling: boolean }): ReactNode {
   const { p } = props;
   const known = p.files.filter((f) => f.total !== null);
   const total = known.reduce((n, f) => n + (f.total ?? 0), 0);
   const done = known.reduce((n, f) => n + Math.min(f.bytes, f.total ?? 0), 0);
   return (
-    <div className="fetch-progress" role="group" aria-label={`Download of ${p.repo}`}>
-      <div className="fetch-progress__head">
+    <div className="job-progress" role="group" aria-label={`Download of ${p.source}`}>
+      <div className="job-progress__head">
         <span className="spinner" aria-hidden="true" />
         <span role="status" data-testid="fetch-phase">
           {phaseLine(p)}…
         </span>
         <button
           type="button"
-          className="button button--small fetch-progress__cancel"
-          // Building the package is short and cannot stop halfway; the download can.
-          disabled={props.cancelling || p.phase === 'convert'}
-          title={p.phase === 'convert' ? 'The package is being built; this step cannot be stopped' : undefined}
+          className="button button--small job-progress__cancel"
+          disabled={props.cancelling}
           onClick={props.onCancel}
         >
           {props.cancelling ? 'Cancelling…' : 'Cancel download'}
@@ -72,92 +68,44 @@ function FetchProgressView(props: { p: ModelFetchProgress; onCancel: () => void;
   );
 }
 
-function FetchOutcome(props: { p: ModelFetchProgress; onDismiss: () => void }): ReactNode {
-  const { p } = props;
-  if (p.status === 'failed')
-    return (
-      <div className="fetch-outcome">
-        <ErrorNotice
-          title="Could not download the model"
-          error={p.error ?? { message: 'The download stopped without saying why.' }}
-        />
-        <button type="button" className="button button--small" onClick={props.onDismiss}>
-          Dismiss
-        </button>
-      </div>
-    );
-  return (
-    <div className={p.status === 'completed' ? 'model-done' : 'model-done model-done--stopped'} role="status">
-      <span>
-        {p.status === 'completed'
-          ? `Installed "${p.packageId}" from ${p.repo}.`
-          : `Download of ${p.repo} cancelled. Starting it again resumes where it stopped.`}
-      </span>
-      <button type="button" className="button button--small" onClick={props.onDismiss}>
-        Dismiss
-      </button>
-    </div>
-  );
-}
-
 export function FetchForm(props: { taken: readonly string[] }): ReactNode {
   const api = useVip();
   const { view } = useModels();
-  const fetches = useStore(modelFetches);
-  const jobId = useStore(shownFetch);
+  const job = useModelJob('fetch');
   const [repo, setRepo] = useState('');
   const [revision, setRevision] = useState('');
   const [idDraft, setIdDraft] = useState<string | null>(null);
-  const [starting, setStarting] = useState(false);
-  const [startError, setStartError] = useState<unknown>(null);
-  const [cancelling, setCancelling] = useState<number | null>(null);
 
   const proposed = idFromRepo(repo);
   const id = idDraft ?? (proposed === '' ? '' : freeId(proposed, props.taken));
   const trimmed = repo.trim();
-  const repoProblem = trimmed !== '' && !REPO_RE.test(trimmed) ? 'Use owner/name, e.g. openai/clip-vit-base-patch32.' : null;
+  const repoProblem =
+    trimmed !== '' && !REPO_RE.test(trimmed) ? 'Use owner/name, e.g. openai/clip-vit-base-patch32.' : null;
   const idProblem = trimmed === '' && idDraft === null ? null : packageIdProblem(id.trim(), props.taken);
-  const progress = jobId !== null ? (fetches.get(jobId) ?? null) : null;
-  const active = jobId !== null && (progress === null || progress.phase !== 'finished');
-  const blocked = starting || active || view.task !== null;
+  const { progress, active } = job;
+  const blocked = job.starting || active;
+  const finished = progress?.phase === 'finished' ? progress : null;
+
+  // An installed model is done with: clear the form for the next one.
+  const completedJob = finished?.status === 'completed' ? finished.jobId : null;
+  const [clearedFor, setClearedFor] = useState<number | null>(null);
+  if (completedJob !== null && completedJob !== clearedFor) {
+    setClearedFor(completedJob);
+    setRepo('');
+    setRevision('');
+    setIdDraft(null);
+  }
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     if (blocked || trimmed === '' || repoProblem || idProblem) return;
-    setStarting(true);
-    setStartError(null);
-    try {
-      const started = await api.call('models.fetch', {
+    await job.start(() =>
+      api.call('models.fetch', {
         repo: trimmed,
         id: id.trim(),
         ...(revision.trim() ? { revision: revision.trim() } : {}),
-      });
-      if (jobId !== null) forgetFetch(jobId);
-      shownFetch.set(started.jobId);
-    } catch (err) {
-      setStartError(err);
-    } finally {
-      setStarting(false);
-    }
-  };
-
-  const cancel = (): void => {
-    if (jobId === null) return;
-    setCancelling(jobId);
-    api.call('models.fetchCancel', { jobId }).then(
-      () => undefined,
-      (err: unknown) => setStartError(err),
+      }),
     );
-  };
-
-  const dismiss = (): void => {
-    if (jobId !== null) forgetFetch(jobId);
-    shownFetch.set(null);
-    if (progress?.status === 'completed') {
-      setRepo('');
-      setRevision('');
-      setIdDraft(null);
-    }
   };
 
   return (
@@ -165,7 +113,8 @@ export function FetchForm(props: { taken: readonly string[] }): ReactNode {
       <h2 id="fetch-model-title">Download from the Hugging Face Hub</h2>
       <p className="muted">
         Downloads a CLIP checkpoint (<code>config.json</code>, tokenizer, <code>model.safetensors</code>), checks each
-        file and builds the package. Needs internet access on the engine&apos;s machine; an interrupted download resumes.
+        file and builds the package. Needs internet access on the engine&apos;s machine; an interrupted download
+        resumes.
       </p>
       <fieldset className="model-form__fields" disabled={blocked}>
         <label className="field">
@@ -224,18 +173,27 @@ export function FetchForm(props: { taken: readonly string[] }): ReactNode {
           className="button button--primary"
           disabled={blocked || trimmed === '' || !!repoProblem || !!idProblem}
         >
-          {starting ? 'Starting…' : active ? 'Downloading…' : 'Download model'}
+          {job.starting ? 'Starting…' : active ? 'Downloading…' : 'Download model'}
         </button>
       </div>
-      {startError ? <ErrorNotice title="Could not start the download" error={startError} /> : null}
-      {active && progress ? (
-        <FetchProgressView p={progress} onCancel={cancel} cancelling={cancelling === jobId} />
+      {job.startError ? <ErrorNotice title="Could not start the download" error={job.startError} /> : null}
+      {active && progress?.phase === 'build' ? (
+        <BuildProgressView
+          kind="fetch"
+          packageId={progress.packageId}
+          progress={progress}
+          cancelling={job.cancelling}
+          onCancel={job.cancel}
+          cancelLabel="Cancel download"
+        />
+      ) : active && progress ? (
+        <FetchProgressView p={progress} onCancel={job.cancel} cancelling={job.cancelling} />
       ) : active ? (
         <p className="muted" role="status">
           Contacting the server…
         </p>
       ) : null}
-      {progress && progress.phase === 'finished' ? <FetchOutcome p={progress} onDismiss={dismiss} /> : null}
+      {finished ? <JobOutcome p={finished} packages={view.list?.packages ?? []} onDismiss={job.dismiss} /> : null}
     </form>
   );
 }

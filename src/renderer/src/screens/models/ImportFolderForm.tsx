@@ -1,14 +1,18 @@
-/** Import a Hugging Face CLIPModel folder by path (`models.import`); the path is read where the engine runs. */
+/**
+ * Import a Hugging Face CLIPModel folder by path (`models.import`); the path is read where the engine runs. A folder
+ * that is not a CLIP is refused at once; then the build's steps with a progress bar and Cancel, and how it ended.
+ */
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useModels } from '../../api/models-state';
 import { useVip } from '../../api/vip-context';
-import { formatBytes } from '../../lib/format';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import { freeId, idFromFolder, packageIdProblem } from '../../lib/model-packages';
-import { OutcomeNotice } from './OutcomeNotice';
+import { BuildProgressView, JobOutcome, useModelJob } from './ModelJobView';
 
 export function ImportFolderForm(props: { taken: readonly string[] }): ReactNode {
   const api = useVip();
-  const { view, run, dismissOutcome } = useModels();
+  const { view } = useModels();
+  const job = useModelJob('import');
   const [folder, setFolder] = useState('');
   // null while the user has not typed an id: it is then proposed from the folder's name.
   const [idDraft, setIdDraft] = useState<string | null>(null);
@@ -16,8 +20,17 @@ export function ImportFolderForm(props: { taken: readonly string[] }): ReactNode
   const id = idDraft ?? (proposed === '' ? '' : freeId(proposed, props.taken));
   const trimmedFolder = folder.trim();
   const idProblem = trimmedFolder === '' && idDraft === null ? null : packageIdProblem(id.trim(), props.taken);
-  const busy = view.task !== null;
-  const outcome = view.outcome?.action === 'import' ? view.outcome : null;
+  const busy = job.starting || job.active;
+  const finished = job.progress?.phase === 'finished' ? job.progress : null;
+
+  // An imported folder is done with: clear the form for the next one.
+  const completedJob = finished?.status === 'completed' ? finished.jobId : null;
+  const [clearedFor, setClearedFor] = useState<number | null>(null);
+  if (completedJob !== null && completedJob !== clearedFor) {
+    setClearedFor(completedJob);
+    setFolder('');
+    setIdDraft(null);
+  }
   const where =
     api.transport === 'http' ? (
       <>
@@ -31,14 +44,7 @@ export function ImportFolderForm(props: { taken: readonly string[] }): ReactNode
     e.preventDefault();
     if (busy || trimmedFolder === '' || packageIdProblem(id.trim(), props.taken)) return;
     const chosen = { folder: trimmedFolder, id: id.trim() };
-    const ok = await run('import', `Importing "${chosen.folder}" as "${chosen.id}"`, async () => {
-      const info = await api.call('models.import', chosen);
-      return `Imported "${info.id}": ${info.architecture ?? 'CLIP'}, ${formatBytes(info.sizeBytes)}.`;
-    });
-    if (ok) {
-      setFolder('');
-      setIdDraft(null);
-    }
+    await job.start(() => api.call('models.import', chosen));
   };
 
   return (
@@ -50,51 +56,61 @@ export function ImportFolderForm(props: { taken: readonly string[] }): ReactNode
         <code>CLIPModel.save_pretrained</code>. Or download one below (or with{' '}
         <code>vip models fetch openai/clip-vit-base-patch32</code>) where there is internet access.
       </p>
-      <label className="field">
-        <span>Folder path on the engine&apos;s machine</span>
-        <input
-          type="text"
-          value={folder}
-          maxLength={4096}
-          spellCheck={false}
-          placeholder="/models/clip-vit-base-patch32"
-          aria-describedby="import-where"
-          onChange={(e) => setFolder(e.target.value)}
-        />
-        <small id="import-where" className="muted">
-          The engine reads this path itself, {where}. Importing a full-size model takes minutes.
-        </small>
-      </label>
-      <label className="field">
-        <span>Package id</span>
-        <input
-          type="text"
-          value={id}
-          maxLength={64}
-          spellCheck={false}
-          placeholder="proposed from the folder name"
-          aria-invalid={idProblem ? true : undefined}
-          aria-describedby={idProblem ? 'import-id-problem' : undefined}
-          onChange={(e) => setIdDraft(e.target.value)}
-        />
-        {idProblem ? (
-          <small id="import-id-problem" className="field__problem">
-            {idProblem}
+      <fieldset className="model-form__fields" disabled={busy}>
+        <label className="field">
+          <span>Folder path on the engine&apos;s machine</span>
+          <input
+            type="text"
+            value={folder}
+            maxLength={4096}
+            spellCheck={false}
+            placeholder="/models/clip-vit-base-patch32"
+            aria-describedby="import-where"
+            onChange={(e) => setFolder(e.target.value)}
+          />
+          <small id="import-where" className="muted">
+            The engine reads this path itself, {where}. Importing a full-size model takes minutes.
           </small>
-        ) : null}
-      </label>
+        </label>
+        <label className="field">
+          <span>Package id</span>
+          <input
+            type="text"
+            value={id}
+            maxLength={64}
+            spellCheck={false}
+            placeholder="proposed from the folder name"
+            aria-invalid={idProblem ? true : undefined}
+            aria-describedby={idProblem ? 'import-id-problem' : undefined}
+            onChange={(e) => setIdDraft(e.target.value)}
+          />
+          {idProblem ? (
+            <small id="import-id-problem" className="field__problem">
+              {idProblem}
+            </small>
+          ) : null}
+        </label>
+      </fieldset>
       <div className="form__actions">
         <button
           type="submit"
           className="button button--primary"
           disabled={busy || trimmedFolder === '' || !!packageIdProblem(id.trim(), props.taken)}
         >
-          {view.task?.action === 'import' ? 'Importing…' : 'Import folder'}
+          {job.starting ? 'Starting…' : job.active ? 'Importing…' : 'Import folder'}
         </button>
       </div>
-      {outcome ? (
-        <OutcomeNotice outcome={outcome} failTitle="Could not import the folder" onDismiss={dismissOutcome} />
+      {job.startError ? <ErrorNotice title="Could not import the folder" error={job.startError} /> : null}
+      {job.active && job.jobId !== null ? (
+        <BuildProgressView
+          kind="import"
+          packageId={job.progress?.packageId ?? id}
+          progress={job.progress}
+          cancelling={job.cancelling}
+          onCancel={job.cancel}
+        />
       ) : null}
+      {finished ? <JobOutcome p={finished} packages={view.list?.packages ?? []} onDismiss={job.dismiss} /> : null}
     </form>
   );
 }
